@@ -1,0 +1,25 @@
+# unprivileged-ports: the policy package and the harness that proves it.
+# `make verify` is the main job, `make check` runs the tests. Every target
+# installs the Debian packages it needs (tools/ensure-packages).
+
+OUT        ?= out
+# Image cache shared by every checkout and by CI on the same machine.
+PORTCHECK_CACHE ?= /var/cache/portcheck
+export PORTCHECK_CACHE
+
+ENSURE     := tools/ensure-packages
+DEFAULT_IMAGE ?= debian-bookworm
+
+.PHONY: all verify check deb rpm packages clean clean-images
+all: packages portcheck
+
+include packaging/packaging.mk
+include harness/harness.mk
+include vm-images/images.mk
+include tests/tests.mk
+
+clean:
+	rm -rf $(OUT) harness/build
+
+clean-images:
+	rm -rf $(PORTCHECK_CACHE)/images

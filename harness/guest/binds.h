@@ -1,0 +1,19 @@
+/* The bind check: in a child that has dropped every privilege, bind()
+ * tcp4/tcp6/udp4/udp6 on the probe ports, and prove from /proc/self/status
+ * what that child could do. */
+#ifndef PORTCHECK_BINDS_H
+#define PORTCHECK_BINDS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* The uid and gid the child drops to (nobody/nogroup). */
+#define BINDS_UID 65534
+#define BINDS_GID 65534
+#define BINDS_TIMEOUT_MS 10000
+
+/* On success sets *proof and *binds (new references) as described for the
+ * `facts` message and returns 0; else -1 with a reason in err. */
+int binds_check(json_t **proof, json_t **binds, char *err, size_t errlen);
+
+#endif

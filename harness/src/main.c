@@ -1,0 +1,511 @@
+/* portcheck: boots distribution VMs and proves what an unprivileged process
+ * may bind once the unprivileged-ports package is installed. This file is
+ * the command line: it validates everything before anything starts, builds
+ * the images, runs one process per image (bounded by --jobs) and writes the
+ * reports from the merged results. */
+#define _GNU_SOURCE
+#include "accel.h"
+#include "images.h"
+#include "package.h"
+#include "progress.h"
+#include "report.h"
+#include "runner.h"
+#include "signals.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef PORTCHECK_VERSION
+#define PORTCHECK_VERSION "0.1.0"
+#endif
+
+#define MAX_IMAGES 32
+
+static const char usage_text[] =
+    "Usage: portcheck run [OPTION]...       boot images, run scenarios, write reports\n"
+    "       portcheck report FILE.json --format md|junit|tap|json [--output FILE]\n"
+    "       portcheck list                  the images and scenarios there are\n"
+    "       portcheck --help | --version\n"
+    "\n"
+    "Options of run:\n"
+    "  --image NAME[,NAME]     images to run (vm-images/recipes/NAME.conf); default debian-bookworm\n"
+    "  --scenario NAME[,NAME]  scenarios to run, or all (the default)\n"
+    "  --package FILE          the package to test (.deb and/or .rpm; repeatable)\n"
+    "  --out DIR               where reports and console logs go (default out)\n"
+    "  --accel auto|kvm|tcg    auto tries a short KVM boot and falls back to TCG (default auto)\n"
+    "  --jobs N                images run in parallel (default: the number of CPUs)\n"
+    "  --timeout-scale F       multiply every guest deadline by F (default 1)\n"
+    "  --mem MB                guest memory (default 768)\n"
+    "  --tap                   TAP on stdout as images finish\n"
+    "  --images-dir DIR        where build-image and recipes are (default vm-images)\n"
+    "  --agent FILE            the guest agent binary (default: portcheck-agent beside portcheck)\n"
+    "\n"
+    "Exit status: 0 every scenario passed or skipped, 1 a scenario failed, 2 usage or\n"
+    "infrastructure error (an error status, a bad argument), 130 interrupted by SIGINT.\n";
+
+static void usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("portcheck: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see portcheck --help)\n", stderr);
+    exit(EXIT_USAGE);
+}
+
+struct options {
+    const char *images[MAX_IMAGES];
+    size_t nimages;
+    const char *out_dir;
+    const char *accel;
+    const char *images_dir;
+    const char *agent;
+    const char *package_paths[4];
+    size_t npackages;
+    int jobs;
+    double timeout_scale;
+    int mem_mb;
+    bool tap;
+    bool all_scenarios;
+    bool want[64];
+};
+
+static char *self_dir(void)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n < 0)
+        die_errno("readlink /proc/self/exe");
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (slash)
+        *slash = '\0';
+    return xstrdup(buf);
+}
+
+static void add_list(const char *arg, void (*add)(struct options *, const char *), struct options *o)
+{
+    cleanup_free char *copy = xstrdup(arg);
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        add(o, t);
+}
+
+static void add_image(struct options *o, const char *name)
+{
+    if (o->nimages == MAX_IMAGES)
+        usage_error("more than %d images", MAX_IMAGES);
+    for (size_t i = 0; i < o->nimages; i++)
+        if (strcmp(o->images[i], name) == 0)
+            return;
+    o->images[o->nimages++] = xstrdup(name);
+}
+
+static void add_scenario(struct options *o, const char *name)
+{
+    if (strcmp(name, "all") == 0) {
+        o->all_scenarios = true;
+        return;
+    }
+    const struct scenario *sc = scenario_find(name);
+    if (!sc) {
+        char known[512] = "";
+        for (size_t i = 0; i < scenario_count; i++) {
+            strncat(known, " ", sizeof known - strlen(known) - 1);
+            strncat(known, scenarios[i].name, sizeof known - strlen(known) - 1);
+        }
+        usage_error("unknown scenario '%s'; known:%s", name, known);
+    }
+    o->want[scenario_index(sc)] = true;
+}
+
+static double parse_double(const char *s, const char *what, double min, double max)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (errno || end == s || *end || !(d >= min && d <= max))
+        usage_error("%s '%s' is not a number from %g to %g", what, s, min, max);
+    return d;
+}
+
+static void parse_run_options(int argc, char **argv, struct options *o)
+{
+    enum { OPT_IMAGE = 256, OPT_SCENARIO, OPT_PACKAGE, OPT_OUT, OPT_ACCEL, OPT_JOBS, OPT_SCALE, OPT_MEM, OPT_TAP,
+           OPT_IMAGES_DIR, OPT_AGENT };
+    static const struct option longopts[] = {
+        {"image", required_argument, NULL, OPT_IMAGE},     {"scenario", required_argument, NULL, OPT_SCENARIO},
+        {"package", required_argument, NULL, OPT_PACKAGE}, {"out", required_argument, NULL, OPT_OUT},
+        {"accel", required_argument, NULL, OPT_ACCEL},     {"jobs", required_argument, NULL, OPT_JOBS},
+        {"timeout-scale", required_argument, NULL, OPT_SCALE}, {"mem", required_argument, NULL, OPT_MEM},
+        {"tap", no_argument, NULL, OPT_TAP},               {"images-dir", required_argument, NULL, OPT_IMAGES_DIR},
+        {"agent", required_argument, NULL, OPT_AGENT},     {NULL, 0, NULL, 0},
+    };
+    o->out_dir = "out";
+    o->accel = "auto";
+    o->images_dir = "vm-images";
+    o->timeout_scale = 1;
+    o->mem_mb = 768;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    o->jobs = cpus > 0 ? (int)cpus : 1;
+    int c;
+    opterr = 0;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_IMAGE: add_list(optarg, add_image, o); break;
+        case OPT_SCENARIO: add_list(optarg, add_scenario, o); break;
+        case OPT_PACKAGE:
+            if (o->npackages == 4)
+                usage_error("at most 4 --package options");
+            o->package_paths[o->npackages++] = optarg;
+            break;
+        case OPT_OUT: o->out_dir = optarg; break;
+        case OPT_ACCEL:
+            if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") && strcmp(optarg, "tcg"))
+                usage_error("--accel '%s' is not auto, kvm or tcg", optarg);
+            o->accel = optarg;
+            break;
+        case OPT_JOBS: o->jobs = (int)parse_double(optarg, "--jobs", 1, 64); break;
+        case OPT_SCALE: o->timeout_scale = parse_double(optarg, "--timeout-scale", 0.01, 100); break;
+        case OPT_MEM: o->mem_mb = (int)parse_double(optarg, "--mem", 128, 16384); break;
+        case OPT_TAP: o->tap = true; break;
+        case OPT_IMAGES_DIR: o->images_dir = optarg; break;
+        case OPT_AGENT: o->agent = optarg; break;
+        default:
+            usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        usage_error("unexpected argument '%s'", argv[optind]);
+    if (o->nimages == 0)
+        add_image(o, "debian-bookworm");
+}
+
+/* Everything that can be checked before a VM starts is checked here. */
+static void validate(struct options *o, struct run_config *cfg, struct package_info *pkgs)
+{
+    for (size_t i = 0; i < o->nimages; i++) {
+        char err[512];
+        if (!image_check(o->images_dir, o->images[i], err, sizeof err)) {
+            fprintf(stderr, "portcheck: %s\n", err);
+            exit(EXIT_USAGE);
+        }
+    }
+    bool any = false;
+    for (size_t i = 0; i < scenario_count; i++) {
+        if (o->all_scenarios || o->want[i] || (!any && i == scenario_count)) {
+            cfg->wanted[cfg->nwanted++] = &scenarios[i];
+        }
+        any = any || o->want[i];
+    }
+    if (!o->all_scenarios && !any)
+        for (size_t i = 0; i < scenario_count; i++)
+            cfg->wanted[cfg->nwanted++] = &scenarios[i];
+    for (size_t i = 0; i < o->npackages; i++) {
+        char err[512];
+        if (!package_inspect(o->package_paths[i], &pkgs[i], err, sizeof err)) {
+            fprintf(stderr, "portcheck: %s\n", err);
+            exit(EXIT_USAGE);
+        }
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(pkgs[k].format, pkgs[i].format) == 0)
+                usage_error("two %s packages given; pass one per format", pkgs[i].format);
+        cfg->packages[cfg->npackages++] = &pkgs[i];
+    }
+    if (!o->agent) {
+        cleanup_free char *dir = self_dir();
+        o->agent = xasprintf("%s/portcheck-agent", dir);
+    }
+    if (access(o->agent, X_OK) != 0)
+        usage_error("guest agent %s is missing or not executable: build it with make portcheck, or pass --agent",
+                    o->agent);
+    cleanup_free char *work = xasprintf("%s/work", o->out_dir);
+    if (!mkdir_p(work, 0755) || access(o->out_dir, W_OK) != 0) {
+        fprintf(stderr, "portcheck: output directory %s is not writable (%s): pass --out with a writable directory\n",
+                o->out_dir, strerror(errno));
+        exit(EXIT_USAGE);
+    }
+    cfg->out_dir = o->out_dir;
+    cfg->agent_path = o->agent;
+    cfg->timeout_scale = o->timeout_scale;
+    cfg->mem_mb = o->mem_mb;
+}
+
+static json_t *load_result(const char *path)
+{
+    json_error_t err;
+    json_t *o = json_load_file(path, 0, &err);
+    return json_is_object(o) ? o : NULL;
+}
+
+struct job {
+    pid_t pid;
+    size_t index;
+};
+
+/* One process per image: the child runs it and leaves its result as JSON. */
+static void run_images(struct run_config *cfg, struct image_info *imgs, size_t n, int jobs, json_t **results,
+                       bool tap, int *tap_counter)
+{
+    struct job running[64];
+    size_t nrunning = 0, next = 0, done = 0;
+    bool forwarded = false;
+    while (done < n) {
+        while (nrunning < (size_t)jobs && next < n && !signals_pending()) {
+            size_t i = next++;
+            if (imgs[i].skip_reason || imgs[i].error) {
+                results[i] = runner_image_unavailable(cfg, &imgs[i], imgs[i].skip_reason ? "skip" : "error",
+                                                      imgs[i].skip_reason ? imgs[i].skip_reason : imgs[i].error);
+                if (tap)
+                    report_tap_run(results[i], stdout, tap_counter);
+                done++;
+                continue;
+            }
+            fflush(NULL);
+            pid_t pid = fork();
+            if (pid < 0)
+                die_errno("fork");
+            if (pid == 0) {
+                json_t *res = runner_run_image(cfg, &imgs[i]);
+                cleanup_free char *path = xasprintf("%s/work/%s.result.json", cfg->out_dir, imgs[i].name);
+                int rc = report_write_json(res, path) ? 0 : EXIT_USAGE;
+                json_decref(res);
+                _exit(rc);
+            }
+            running[nrunning++] = (struct job){pid, i};
+        }
+        if (nrunning == 0) {
+            /* Interrupted before the rest started. */
+            for (size_t i = next; i < n; i++, done++)
+                results[i] = runner_image_unavailable(cfg, &imgs[i], "error", "interrupted before it started");
+            next = n;
+            break;
+        }
+        if (signals_pending() && !forwarded) {
+            for (size_t k = 0; k < nrunning; k++)
+                kill(running[k].pid, SIGTERM);
+            forwarded = true;
+        }
+        int status;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+        if (pid <= 0) {
+            signals_sleep(0.2);
+            continue;
+        }
+        for (size_t k = 0; k < nrunning; k++) {
+            if (running[k].pid != pid)
+                continue;
+            size_t i = running[k].index;
+            running[k] = running[--nrunning];
+            cleanup_free char *path = xasprintf("%s/work/%s.result.json", cfg->out_dir, imgs[i].name);
+            results[i] = load_result(path);
+            unlink(path);
+            if (!results[i])
+                results[i] = runner_image_unavailable(cfg, &imgs[i], "error",
+                                                      "the image's run process died without a result");
+            if (tap)
+                report_tap_run(results[i], stdout, tap_counter);
+            done++;
+            break;
+        }
+    }
+}
+
+static char *iso_now(void)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    char buf[64];
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return xstrdup(buf);
+}
+
+static char *command_line(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = xcalloc(len, 1);
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, i == 0 ? "portcheck" : argv[i]);
+    }
+    return s;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    struct options o = {0};
+    struct run_config cfg = {0};
+    struct package_info pkgs[4];
+    parse_run_options(argc, argv, &o);
+    validate(&o, &cfg, pkgs);
+    signals_init();
+    progress_init();
+
+    cleanup_free char *started = iso_now();
+    struct image_info imgs[MAX_IMAGES];
+    size_t n = o.nimages;
+    if (o.tap)
+        printf("TAP version 13\n1..%zu\n", n * cfg.nwanted);
+    for (size_t i = 0; i < n; i++) {
+        if (signals_pending()) {
+            memset(&imgs[i], 0, sizeof imgs[i]);
+            imgs[i].name = xstrdup(o.images[i]);
+            imgs[i].error = xstrdup("interrupted before the image was ready");
+            continue;
+        }
+        image_prepare(o.images_dir, o.images[i], &imgs[i]);
+    }
+
+    const char *why = "no image was ready";
+    cfg.accel = "tcg";
+    for (size_t i = 0; i < n; i++) {
+        if (imgs[i].dir) {
+            cleanup_free char *kernel = xasprintf("%s/vmlinuz", imgs[i].dir);
+            cleanup_free char *initrd = xasprintf("%s/fastboot.cpio.gz", imgs[i].dir);
+            cfg.accel = accel_choose(o.accel, kernel, initrd, &why);
+            break;
+        }
+    }
+    progress_note("-", "accelerator %s (%s)", cfg.accel, why);
+
+    json_t **results = xcalloc(n, sizeof *results);
+    int tap_counter = 0;
+    run_images(&cfg, imgs, n, o.jobs, results, o.tap, &tap_counter);
+
+    cleanup_free char *cmd = command_line(argc, argv);
+    json_t *report = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:b}", "schema", 1, "tool", "portcheck", "version",
+                               PORTCHECK_VERSION, "started", started, "command", cmd, "accel_reason", why,
+                               "complete", !signals_pending());
+    json_t *runs = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(runs, results[i] ? results[i] : json_object());
+    json_object_set_new(report, "runs", runs);
+
+    cleanup_free char *jpath = xasprintf("%s/report.json", o.out_dir);
+    cleanup_free char *mpath = xasprintf("%s/report.md", o.out_dir);
+    cleanup_free char *xpath = xasprintf("%s/junit.xml", o.out_dir);
+    if (!report_write_json(report, jpath) || !report_write_md(report, mpath) || !report_write_junit(report, xpath)) {
+        fprintf(stderr, "portcheck: cannot write the reports in %s: %s\n", o.out_dir, strerror(errno));
+        return EXIT_USAGE;
+    }
+    report_print_matrix(report, o.tap ? stderr : stdout);
+    fprintf(o.tap ? stderr : stdout, "reports: %s %s %s\n", jpath, mpath, xpath);
+    struct report_counts c = report_count(report);
+    json_decref(report);
+    for (size_t i = 0; i < n; i++)
+        image_info_free(&imgs[i]);
+    for (size_t i = 0; i < cfg.npackages; i++)
+        package_info_free(&pkgs[i]);
+    free(results);
+    int sig = signals_pending();
+    if (sig)
+        return sig == SIGINT ? 130 : EXIT_USAGE;
+    if (c.error)
+        return EXIT_USAGE;
+    return c.fail ? EXIT_SOME_FAILED : EXIT_ALL_PASSED;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    const char *format = NULL, *output = NULL, *input = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+            format = argv[++i];
+        else if (strcmp(argv[i], "--output") == 0 && i + 1 < argc)
+            output = argv[++i];
+        else if (argv[i][0] != '-' && !input)
+            input = argv[i];
+        else
+            usage_error("unexpected argument '%s' to report", argv[i]);
+    }
+    if (!input || !format)
+        usage_error("report needs FILE.json and --format md|junit|tap|json");
+    json_error_t err;
+    json_t *report = json_load_file(input, JSON_REJECT_DUPLICATES, &err);
+    if (!json_is_object(report) || !json_is_array(json_object_get(report, "runs"))) {
+        fprintf(stderr, "portcheck: %s is not a portcheck report (%s): pass the report.json of a run\n", input,
+                report ? "no runs" : err.text);
+        return EXIT_USAGE;
+    }
+    bool ok = true;
+    if (strcmp(format, "tap") == 0) {
+        FILE *out = output ? fopen(output, "we") : stdout;
+        if (!out)
+            die_errno("cannot write %s", output);
+        int counter = 0;
+        size_t total = 0, i;
+        json_t *run;
+        json_array_foreach(json_object_get(report, "runs"), i, run)
+            total += json_array_size(json_object_get(run, "scenarios"));
+        fprintf(out, "TAP version 13\n1..%zu\n", total);
+        json_array_foreach(json_object_get(report, "runs"), i, run)
+            report_tap_run(run, out, &counter);
+        ok = (output ? fclose(out) : fflush(out)) == 0;
+    } else {
+        void (*render)(json_t *, FILE *) = NULL;
+        if (strcmp(format, "md") == 0)
+            render = report_render_md;
+        else if (strcmp(format, "junit") == 0)
+            render = report_render_junit;
+        else if (strcmp(format, "json") == 0)
+            render = report_render_json;
+        else
+            usage_error("--format '%s' is not md, junit, tap or json", format);
+        if (output)
+            ok = report_write_stream(output, render, report);
+        else {
+            render(report, stdout);
+            ok = fflush(stdout) == 0;
+        }
+    }
+    json_decref(report);
+    if (!ok) {
+        fprintf(stderr, "portcheck: cannot write %s: %s\n", output ? output : "stdout", strerror(errno));
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int cmd_list(void)
+{
+    puts("scenarios:");
+    for (size_t i = 0; i < scenario_count; i++)
+        printf("  %-20s %s\n", scenarios[i].name, scenarios[i].summary);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        usage_error("a command is needed: run, report or list");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("portcheck %s\n", PORTCHECK_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "run") == 0)
+        return cmd_run(argc, argv);
+    if (strcmp(argv[1], "report") == 0)
+        return cmd_report(argc, argv);
+    if (strcmp(argv[1], "list") == 0)
+        return cmd_list();
+    usage_error("unknown command '%s'", argv[1]);
+}

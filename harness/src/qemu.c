@@ -1,0 +1,258 @@
+/* Implementation of qemu.h. */
+#define _GNU_SOURCE
+#include "qemu.h"
+
+#include "signals.h"
+#include "spawn.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The fds qemu sees: fixed numbers so the argv can name them. */
+enum { QEMU_CONSOLE_FD = 3, QEMU_AGENT_FD = 4 };
+
+struct argv_builder {
+    char **v;
+    size_t n, cap;
+};
+
+static void arg(struct argv_builder *a, const char *s)
+{
+    if (a->n + 2 > a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 64;
+        a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+    }
+    a->v[a->n++] = xstrdup(s);
+    a->v[a->n] = NULL;
+}
+
+static void argv_free(struct argv_builder *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->v[i]);
+    free(a->v);
+}
+
+static void build_argv(const struct vm_spec *s, struct argv_builder *a)
+{
+    char buf[512];
+    arg(a, s->qemu ? s->qemu : "qemu-system-x86_64");
+    /* Nothing the user's qemu config or defaults might add: no NIC, no
+     * display, no monitor on stdio. */
+    arg(a, "-nodefaults");
+    arg(a, "-no-user-config");
+    arg(a, "-display");
+    arg(a, "none");
+    arg(a, "-monitor");
+    arg(a, "none");
+    arg(a, "-accel");
+    arg(a, s->accel);
+    arg(a, "-m");
+    snprintf(buf, sizeof buf, "%d", s->mem_mb);
+    arg(a, buf);
+    arg(a, "-smp");
+    snprintf(buf, sizeof buf, "%d", s->smp);
+    arg(a, buf);
+    arg(a, "-kernel");
+    arg(a, s->kernel);
+    arg(a, "-initrd");
+    arg(a, s->initrd);
+    arg(a, "-append");
+    arg(a, s->append);
+    /* cache=unsafe: the overlay is thrown away after the run, and qemu
+     * still writes everything out before it exits (cold-boot reuses it). */
+    if (s->disk) {
+        snprintf(buf, sizeof buf, "file=%s,if=virtio,format=qcow2,cache=unsafe,discard=unmap", s->disk);
+        arg(a, "-drive");
+        arg(a, buf);
+    }
+    if (s->payload) {
+        snprintf(buf, sizeof buf, "file=%s,if=virtio,format=raw,readonly=on", s->payload);
+        arg(a, "-drive");
+        arg(a, buf);
+    }
+    arg(a, "-chardev");
+    snprintf(buf, sizeof buf, "socket,id=console,fd=%d", QEMU_CONSOLE_FD);
+    arg(a, buf);
+    arg(a, "-serial");
+    arg(a, "chardev:console");
+    arg(a, "-device");
+    arg(a, "virtio-serial-pci");
+    arg(a, "-chardev");
+    snprintf(buf, sizeof buf, "socket,id=agent,fd=%d", QEMU_AGENT_FD);
+    arg(a, buf);
+    arg(a, "-device");
+    arg(a, "virtserialport,chardev=agent,name=org.portcheck.agent");
+    if (s->fwd_http || s->fwd_https) {
+        /* User-mode networking only: restrict=on keeps the guest off every
+         * network, the forwards reach it from 127.0.0.1 alone. */
+        snprintf(buf, sizeof buf, "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:80,hostfwd=tcp:127.0.0.1:%d-:443",
+                 s->fwd_http, s->fwd_https);
+        arg(a, "-netdev");
+        arg(a, buf);
+        arg(a, "-device");
+        arg(a, "virtio-net-pci,netdev=net0");
+    }
+}
+
+static int pidfd_open_compat(pid_t pid)
+{
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+bool vm_start(const struct vm_spec *spec, struct vm *vm, char *err, size_t errlen)
+{
+    memset(vm, 0, sizeof *vm);
+    vm->pid = -1;
+    vm->pidfd = vm->console_fd = vm->agent_fd = -1;
+    const char *qemu = spec->qemu ? spec->qemu : "qemu-system-x86_64";
+    if (!program_on_path(qemu)) {
+        snprintf(err, errlen, "%s not found: apt-get install qemu-system-x86", qemu);
+        return false;
+    }
+    int con[2], agent[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, con) != 0 ||
+        socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, agent) != 0)
+        die_errno("socketpair");
+
+    struct argv_builder a = {0};
+    build_argv(spec, &a);
+
+    /* qemu's own stderr goes to a pipe: its complaints (bad image path,
+     * no KVM) become the reason of the error. */
+    int errpipe[2];
+    if (pipe2(errpipe, O_CLOEXEC) != 0)
+        die_errno("pipe2");
+    pid_t pid = fork();
+    if (pid < 0)
+        die_errno("fork for qemu");
+    if (pid == 0) {
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        signals_child_reset();
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(errpipe[1], 2) < 0 ||
+            dup2(con[1], QEMU_CONSOLE_FD) < 0 || dup2(agent[1], QEMU_AGENT_FD) < 0)
+            _exit(127);
+        execvp(a.v[0], a.v);
+        dprintf(2, "cannot run %s: %s\n", a.v[0], strerror(errno));
+        _exit(127);
+    }
+    argv_free(&a);
+    setpgid(pid, pid);
+    close(con[1]);
+    close(agent[1]);
+    close(errpipe[1]);
+    vm->pid = pid;
+    vm->console_fd = con[0];
+    vm->agent_fd = agent[0];
+    vm->pidfd = pidfd_open_compat(pid);
+    if (vm->pidfd < 0)
+        die_errno("pidfd_open for qemu (needs Linux 5.3)");
+
+    /* qemu reports argument and disk errors within a moment of starting;
+     * wait briefly for either its exit or silence on stderr. */
+    char buf[1024];
+    size_t len = 0;
+    struct pollfd p[2] = {{.fd = vm->pidfd, .events = POLLIN}, {.fd = errpipe[0], .events = POLLIN}};
+    double deadline = now_monotonic() + 1.0;
+    while (now_monotonic() < deadline) {
+        if (signals_ppoll(p, 2, deadline - now_monotonic()) < 0)
+            break;
+        if (p[1].revents & POLLIN) {
+            ssize_t r = read(errpipe[0], buf + len, sizeof buf - 1 - len);
+            if (r > 0)
+                len += (size_t)r;
+            if (r <= 0)
+                p[1].fd = -1;
+        } else if (p[1].revents & POLLHUP)
+            p[1].fd = -1;
+        if (p[0].revents & POLLIN)
+            break;
+    }
+    close(errpipe[0]);
+    buf[len] = '\0';
+    if (vm_poll_exit(vm)) {
+        char *nl = strchr(buf, '\n');
+        if (nl)
+            *nl = '\0';
+        cleanup_free char *how = vm_describe_exit(vm);
+        snprintf(err, errlen, "qemu %s at start: %s", how, len ? buf : "(no message)");
+        vm_stop(vm);
+        return false;
+    }
+    return true;
+}
+
+bool vm_poll_exit(struct vm *vm)
+{
+    if (vm->exited)
+        return true;
+    if (vm->pid <= 0)
+        return true;
+    int status;
+    pid_t r = waitpid(vm->pid, &status, WNOHANG);
+    if (r == vm->pid) {
+        vm->exited = true;
+        vm->exit_status = status;
+        return true;
+    }
+    return false;
+}
+
+bool vm_wait_exit(struct vm *vm, double timeout_s)
+{
+    double deadline = now_monotonic() + timeout_s;
+    while (!vm_poll_exit(vm)) {
+        double left = deadline - now_monotonic();
+        if (left <= 0 || signals_pending())
+            return false;
+        struct pollfd p = {.fd = vm->pidfd, .events = POLLIN};
+        signals_ppoll(&p, 1, left);
+    }
+    return true;
+}
+
+void vm_stop(struct vm *vm)
+{
+    if (vm->pid > 0 && !vm_poll_exit(vm)) {
+        kill(vm->pid, SIGTERM);
+        double deadline = now_monotonic() + 3.0;
+        while (!vm_poll_exit(vm) && now_monotonic() < deadline) {
+            struct pollfd p = {.fd = vm->pidfd, .events = POLLIN};
+            poll(&p, 1, 100);
+        }
+        if (!vm_poll_exit(vm)) {
+            kill(-vm->pid, SIGKILL);
+            kill(vm->pid, SIGKILL);
+            int status;
+            while (waitpid(vm->pid, &status, 0) < 0 && errno == EINTR)
+                ;
+            vm->exited = true;
+            vm->exit_status = status;
+        }
+    }
+    cleanup_closep(&vm->pidfd);
+    cleanup_closep(&vm->console_fd);
+    cleanup_closep(&vm->agent_fd);
+}
+
+char *vm_describe_exit(const struct vm *vm)
+{
+    if (!vm->exited)
+        return xstrdup("still running");
+    if (WIFEXITED(vm->exit_status))
+        return xasprintf("exited with status %d", WEXITSTATUS(vm->exit_status));
+    if (WIFSIGNALED(vm->exit_status))
+        return xasprintf("killed by signal %d (%s)", WTERMSIG(vm->exit_status), strsignal(WTERMSIG(vm->exit_status)));
+    return xstrdup("ended");
+}

@@ -1,0 +1,71 @@
+/* Helpers shared by the report writers, and the JSON writer itself. */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include "util.h"
+
+#include <errno.h>
+#include <string.h>
+
+const char *report_str(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+double report_num(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+bool report_write_stream(const char *path, void (*render)(json_t *, FILE *), json_t *report)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem)
+        return false;
+    render(report, mem);
+    if (fclose(mem) != 0) {
+        free(buf);
+        return false;
+    }
+    bool ok = write_file_atomic(path, buf, len);
+    int saved = errno;
+    free(buf);
+    errno = saved;
+    return ok;
+}
+
+void report_render_json(json_t *report, FILE *out)
+{
+    json_dumpf(report, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', out);
+}
+
+bool report_write_json(json_t *report, const char *path)
+{
+    return report_write_stream(path, report_render_json, report);
+}
+
+struct report_counts report_count(json_t *report)
+{
+    struct report_counts c = {0};
+    size_t i, k;
+    json_t *run, *sc;
+    json_array_foreach(json_object_get(report, "runs"), i, run) {
+        json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
+            const char *st = report_str(sc, "status");
+            if (strcmp(st, "pass") == 0)
+                c.pass++;
+            else if (strcmp(st, "fail") == 0)
+                c.fail++;
+            else if (strcmp(st, "skip") == 0)
+                c.skip++;
+            else
+                c.error++;
+        }
+    }
+    return c;
+}

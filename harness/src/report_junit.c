@@ -1,0 +1,99 @@
+/* JUnit XML, the common schema CI systems read: one testsuite per image,
+ * one testcase per scenario, failure text with the checks and the reason. */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <string.h>
+
+static void xml_text(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        switch (c) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
+        case '\'': fputs("&apos;", out); break;
+        default:
+            /* XML 1.0 forbids most control characters even as references. */
+            if (c >= 0x20 || c == '\n' || c == '\t')
+                fputc(c, out);
+        }
+    }
+}
+
+void report_render_junit(json_t *report, FILE *out)
+{
+    struct report_counts all = report_count(report);
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
+    fprintf(out, "<testsuites name=\"portcheck\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\">\n",
+            all.pass + all.fail + all.skip + all.error, all.fail, all.error, all.skip);
+    size_t i, k, j;
+    json_t *run, *sc, *ck;
+    json_array_foreach(json_object_get(report, "runs"), i, run) {
+        int n = 0, fail = 0, err = 0, skip = 0;
+        double secs = 0;
+        json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
+            const char *st = report_str(sc, "status");
+            n++;
+            fail += strcmp(st, "fail") == 0;
+            err += strcmp(st, "error") == 0;
+            skip += strcmp(st, "skip") == 0;
+            secs += report_num(sc, "seconds");
+        }
+        fputs("  <testsuite name=\"", out);
+        xml_text(out, report_str(run, "image"));
+        fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n", n, fail, err,
+                skip, secs);
+        fputs("    <properties>\n", out);
+        const char *props[] = {"kernel", "init", "os", "accel", "recipe_hash"};
+        for (size_t p = 0; p < sizeof props / sizeof *props; p++) {
+            fprintf(out, "      <property name=\"%s\" value=\"", props[p]);
+            xml_text(out, report_str(run, props[p]));
+            fputs("\"/>\n", out);
+        }
+        fputs("    </properties>\n", out);
+        json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
+            const char *st = report_str(sc, "status");
+            fputs("    <testcase classname=\"", out);
+            xml_text(out, report_str(run, "image"));
+            fputs("\" name=\"", out);
+            xml_text(out, report_str(sc, "name"));
+            fprintf(out, "\" time=\"%.3f\"", report_num(sc, "seconds"));
+            if (strcmp(st, "pass") == 0) {
+                fputs("/>\n", out);
+                continue;
+            }
+            fputs(">\n", out);
+            const char *tag = strcmp(st, "fail") == 0 ? "failure" : strcmp(st, "skip") == 0 ? "skipped" : "error";
+            fprintf(out, "      <%s message=\"", tag);
+            xml_text(out, report_str(sc, "reason"));
+            fputs("\"", out);
+            if (strcmp(st, "skip") == 0) {
+                fputs("/>\n    </testcase>\n", out);
+                continue;
+            }
+            fprintf(out, " type=\"%s\">", st);
+            json_array_foreach(json_object_get(sc, "checks"), j, ck) {
+                if (json_is_true(json_object_get(ck, "ok")))
+                    continue;
+                xml_text(out, report_str(ck, "what"));
+                fputs(": expected ", out);
+                xml_text(out, report_str(ck, "expect"));
+                fputs(", got ", out);
+                xml_text(out, report_str(ck, "got"));
+                fputc('\n', out);
+            }
+            xml_text(out, report_str(sc, "reason"));
+            fprintf(out, "</%s>\n    </testcase>\n", tag);
+        }
+        fputs("  </testsuite>\n", out);
+    }
+    fputs("</testsuites>\n", out);
+}
+
+bool report_write_junit(json_t *report, const char *path)
+{
+    return report_write_stream(path, report_render_junit, report);
+}

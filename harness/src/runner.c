@@ -1,0 +1,482 @@
+/* Implementation of runner.h: the one engine that executes scenario steps. */
+#define _GNU_SOURCE
+#include "runner.h"
+
+#include "checks.h"
+#include "progress.h"
+#include "session.h"
+#include "signals.h"
+#include "spawn.h"
+#include "util.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Deadlines under TCG on 2 cores, where a boot takes 15-45 s; KVM divides
+ * them by four. Each is multiplied by --timeout-scale. */
+#define BOOT_TIMEOUT 240.0
+#define COMMAND_TIMEOUT 300
+#define FACTS_TIMEOUT 60.0
+#define BYE_TIMEOUT 30.0
+#define POWEROFF_TIMEOUT 120.0
+
+enum step_outcome { STEP_OK, STEP_ERROR };
+
+struct runner {
+    const struct run_config *cfg;
+    const struct image_info *img;
+    const struct package_info *pkg;
+    char *work_dir, *log_dir, *overlay, *payload, *pkg_guest_path;
+    struct session s;
+    bool alive;
+    int vm_count;
+    double boot_started;   /* when the current boot began (qemu start or reboot command) */
+    bool boot_measured;    /* its seconds_to_verdict is recorded */
+    char boot_id[40];
+    json_t *boots;
+    char reason[1024];     /* why the current step ended in error */
+    const char *console_log_rel;
+    char *console_log;
+};
+
+static double scaled(const struct runner *r, double seconds)
+{
+    double s = seconds * r->cfg->timeout_scale;
+    return strcmp(r->cfg->accel, "kvm") == 0 ? s / 4 : s;
+}
+
+static bool run_helper(struct runner *r, char *const argv[], double timeout)
+{
+    struct spawn_result res;
+    spawn_run(argv, timeout, false, &res);
+    bool ok = res.exit_code == 0;
+    if (!ok) {
+        char *nl = strchr(res.err, '\n');
+        if (nl)
+            *nl = '\0';
+        snprintf(r->reason, sizeof r->reason, "%s failed (%s%d): %s", argv[0], res.timed_out ? "timed out, " : "",
+                 res.exit_code, res.err);
+    }
+    spawn_result_free(&res);
+    return ok;
+}
+
+/* The payload disk: the agent and the package, read-only in the guest at
+ * /run/portcheck. A disk, not a host mount: the guest sees no host path. */
+static bool make_payload(struct runner *r)
+{
+    cleanup_free char *dir = xasprintf("%s/payload", r->work_dir);
+    cleanup_free char *pkgdir = xasprintf("%s/packages", dir);
+    if (!mkdir_p(pkgdir, 0755)) {
+        snprintf(r->reason, sizeof r->reason, "cannot create %s: %s", pkgdir, strerror(errno));
+        return false;
+    }
+    cleanup_free char *agent = xasprintf("%s/agent", dir);
+    char *cp_agent[] = {"cp", (char *)r->cfg->agent_path, agent, NULL};
+    if (!run_helper(r, cp_agent, 30))
+        return false;
+    if (r->pkg) {
+        const char *base = strrchr(r->pkg->path, '/');
+        base = base ? base + 1 : r->pkg->path;
+        cleanup_free char *dst = xasprintf("%s/%s", pkgdir, base);
+        char *cp_pkg[] = {"cp", r->pkg->path, dst, NULL};
+        if (!run_helper(r, cp_pkg, 30))
+            return false;
+        r->pkg_guest_path = xasprintf("/run/portcheck/packages/%s", base);
+    }
+    r->payload = xasprintf("%s/payload.img", r->work_dir);
+    char *mkfs[] = {"mkfs.ext4", "-q", "-F", "-L", "portcheck", "-d", dir, r->payload, "64M", NULL};
+    return run_helper(r, mkfs, 60);
+}
+
+static bool make_overlay(struct runner *r)
+{
+    free(r->overlay);
+    r->overlay = xasprintf("%s/disk.qcow2", r->work_dir);
+    unlink(r->overlay);
+    cleanup_free char *base = xasprintf("%s/rootfs.raw", r->img->dir);
+    char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "raw", r->overlay, NULL};
+    return run_helper(r, argv, 30);
+}
+
+static void record_boot(struct runner *r, const char *how, const struct guest_msg *hello)
+{
+    json_array_append_new(r->boots, json_pack("{s:s, s:s, s:f, s:f}", "how", how, "boot_id", hello->boot_id,
+                                              "seconds_to_hello", now_monotonic() - r->boot_started,
+                                              "guest_uptime_at_hello", hello->uptime));
+    snprintf(r->boot_id, sizeof r->boot_id, "%s", hello->boot_id);
+    r->boot_measured = false;
+}
+
+/* Wait for one message of the wanted kind (and id, when id > 0). */
+static bool wait_for(struct runner *r, enum msg_kind kind, long id, double timeout, struct guest_msg *msg)
+{
+    double deadline = now_monotonic() + timeout;
+    for (;;) {
+        char why[512];
+        enum wait_status w = r->alive ? session_wait(&r->s, deadline - now_monotonic(), msg, why, sizeof why)
+                                      : WAIT_EXITED;
+        if (w != WAIT_MSG) {
+            cleanup_free char *tail = session_console_tail(&r->s, 8);
+            snprintf(r->reason, sizeof r->reason, "%s; console: %s", why, tail);
+            r->alive = false;
+            return false;
+        }
+        if (msg->kind == kind && (id <= 0 || msg->id == id))
+            return true;
+        if (msg->kind == MSG_ERROR) {
+            snprintf(r->reason, sizeof r->reason, "agent error: %s", msg->text);
+            guest_msg_free(msg);
+            return false;
+        }
+        if (msg->kind == MSG_HELLO && kind != MSG_HELLO) {
+            snprintf(r->reason, sizeof r->reason, "the guest rebooted on its own (new boot %s)", msg->boot_id);
+            guest_msg_free(msg);
+            return false;
+        }
+        guest_msg_free(msg); /* a stale answer: keep waiting */
+    }
+}
+
+static void stop_vm(struct runner *r)
+{
+    if (r->s.console_log)
+        session_end(&r->s);
+    r->alive = false;
+}
+
+static bool start_vm(struct runner *r, const char *how)
+{
+    struct vm_spec spec = {
+        .accel = r->cfg->accel,
+        .kernel = NULL,
+        .mem_mb = r->cfg->mem_mb,
+        .smp = 1,
+        .disk = r->overlay,
+        .payload = r->payload,
+    };
+    cleanup_free char *kernel = xasprintf("%s/vmlinuz", r->img->dir);
+    cleanup_free char *initrd = xasprintf("%s/fastboot.cpio.gz", r->img->dir);
+    cleanup_free char *append =
+        xasprintf("console=ttyS0 root=/dev/vda ro quiet systemd.unit=portcheck.target systemd.show_status=0 %s",
+                  r->img->cmdline ? r->img->cmdline : "");
+    spec.kernel = kernel;
+    spec.initrd = initrd;
+    spec.append = append;
+    r->boot_started = now_monotonic();
+    if (!session_start(&r->s, &spec, r->console_log, r->reason, sizeof r->reason)) {
+        session_end(&r->s);
+        return false;
+    }
+    r->alive = true;
+    r->vm_count++;
+    struct guest_msg hello;
+    if (!wait_for(r, MSG_HELLO, 0, scaled(r, BOOT_TIMEOUT), &hello))
+        return false;
+    record_boot(r, how, &hello);
+    progress_note(r->img->name, "booted in %.1f s (guest uptime %.1f s, %s)", now_monotonic() - r->boot_started,
+                  hello.uptime, hello.init);
+    guest_msg_free(&hello);
+    return true;
+}
+
+static bool fresh_vm(struct runner *r, const char *scenario)
+{
+    stop_vm(r);
+    free(r->console_log);
+    r->console_log = xasprintf("%s/%02d-%s.console.log", r->log_dir, r->vm_count + 1, scenario);
+    if (!make_overlay(r))
+        return false;
+    progress_note(r->img->name, "%s: booting a fresh VM (%s)", scenario, r->cfg->accel);
+    return start_vm(r, "start");
+}
+
+static bool guest_run(struct runner *r, const char *label, const char *const *argv, int expect_exit,
+                      struct checks *checks)
+{
+    long id = r->s.next_id++;
+    cleanup_free char *cmd = proto_cmd_run(id, argv, (int)scaled(r, COMMAND_TIMEOUT), "root");
+    if (!session_send(&r->s, cmd)) {
+        snprintf(r->reason, sizeof r->reason, "cannot send to the guest: %s", strerror(errno));
+        return false;
+    }
+    struct guest_msg ran;
+    if (!wait_for(r, MSG_RAN, id, scaled(r, COMMAND_TIMEOUT) + 30, &ran))
+        return false;
+    char want[16], got[64];
+    snprintf(want, sizeof want, "exit %d", expect_exit);
+    if (ran.timed_out)
+        snprintf(got, sizeof got, "timed out");
+    else if (ran.signal)
+        snprintf(got, sizeof got, "signal %d", ran.signal);
+    else
+        snprintf(got, sizeof got, "exit %d", ran.exit_code);
+    cleanup_free char *what = xasprintf("run:%s", label);
+    checks_add(checks, what, want, got);
+    if (strcmp(want, got) != 0) {
+        /* The command's own words explain a failure best. */
+        size_t n = strlen(ran.output);
+        const char *tail = n > 300 ? ran.output + n - 300 : ran.output;
+        snprintf(r->reason, sizeof r->reason, "%s: %s", label, tail);
+    }
+    guest_msg_free(&ran);
+    return true;
+}
+
+static bool step_facts(struct runner *r, const struct step *st, struct checks *checks)
+{
+    long id = r->s.next_id++;
+    cleanup_free char *cmd = proto_cmd_simple("facts", id);
+    if (!session_send(&r->s, cmd)) {
+        snprintf(r->reason, sizeof r->reason, "cannot send to the guest: %s", strerror(errno));
+        return false;
+    }
+    struct guest_msg facts;
+    if (!wait_for(r, MSG_FACTS, id, scaled(r, FACTS_TIMEOUT), &facts))
+        return false;
+    if (!r->boot_measured) {
+        json_t *last = json_array_get(r->boots, json_array_size(r->boots) - 1);
+        json_object_set_new(last, "seconds_to_verdict", json_real(now_monotonic() - r->boot_started));
+        json_object_set_new(last, "guest_uptime_at_verdict", json_real(facts.uptime));
+        r->boot_measured = true;
+    }
+    checks_add(checks, "same_boot", r->boot_id, facts.boot_id);
+    checks_expect_ports(checks, &facts, st->port_start);
+    guest_msg_free(&facts);
+    return true;
+}
+
+static bool step_power(struct runner *r, const char *action)
+{
+    long id = r->s.next_id++;
+    cleanup_free char *cmd = proto_cmd_simple(action, id);
+    if (!session_send(&r->s, cmd)) {
+        snprintf(r->reason, sizeof r->reason, "cannot send to the guest: %s", strerror(errno));
+        return false;
+    }
+    struct guest_msg bye;
+    if (!wait_for(r, MSG_BYE, id, scaled(r, BYE_TIMEOUT), &bye))
+        return false;
+    guest_msg_free(&bye);
+    return true;
+}
+
+static bool step_reboot(struct runner *r, struct checks *checks)
+{
+    char before[40];
+    snprintf(before, sizeof before, "%s", r->boot_id);
+    r->boot_started = now_monotonic();
+    if (!step_power(r, "reboot"))
+        return false;
+    struct guest_msg hello;
+    if (!wait_for(r, MSG_HELLO, 0, scaled(r, BOOT_TIMEOUT), &hello))
+        return false;
+    record_boot(r, "reboot", &hello);
+    progress_note(r->img->name, "rebooted in %.1f s", now_monotonic() - r->boot_started);
+    /* A reboot that did not happen cannot pass: the kernel's boot_id must change. */
+    checks_add_verdict(checks, "boot_id", "changed", strcmp(before, hello.boot_id) ? "changed" : "same",
+                       strcmp(before, hello.boot_id) != 0);
+    guest_msg_free(&hello);
+    return true;
+}
+
+static bool step_coldboot(struct runner *r, struct checks *checks)
+{
+    char before[40];
+    snprintf(before, sizeof before, "%s", r->boot_id);
+    if (!step_power(r, "poweroff"))
+        return false;
+    if (!vm_wait_exit(&r->s.vm, scaled(r, POWEROFF_TIMEOUT))) {
+        snprintf(r->reason, sizeof r->reason, "qemu did not exit within %.0f s of poweroff",
+                 scaled(r, POWEROFF_TIMEOUT));
+        return false;
+    }
+    stop_vm(r);
+    if (!start_vm(r, "coldboot"))
+        return false;
+    checks_add_verdict(checks, "boot_id", "changed", strcmp(before, r->boot_id) ? "changed" : "same",
+                       strcmp(before, r->boot_id) != 0);
+    return true;
+}
+
+static bool run_step(struct runner *r, const struct step *st, struct checks *checks)
+{
+    switch (st->kind) {
+    case STEP_FACTS:
+        return step_facts(r, st, checks);
+    case STEP_INSTALL: {
+        if (!r->pkg_guest_path) {
+            snprintf(r->reason, sizeof r->reason, "no package to install");
+            return false;
+        }
+        /* Debian's rpm has an empty database: nothing would satisfy the
+         * scriptlets' /bin/sh requirement, so dependencies are not checked. */
+        const char *deb[] = {"dpkg", "-i", r->pkg_guest_path, NULL};
+        const char *rpm[] = {"rpm", "-i", "--nodeps", r->pkg_guest_path, NULL};
+        const char *dnf[] = {"dnf", "-y", "--disablerepo=*", "install", r->pkg_guest_path, NULL};
+        const char *const *argv = strcmp(r->pkg->format, "deb") == 0 ? deb
+                                  : strcmp(r->img->distro, "fedora") == 0 ? dnf
+                                                                          : rpm;
+        return guest_run(r, "install", argv, st->expect_exit, checks);
+    }
+    case STEP_RUN:
+        return guest_run(r, st->label, st->argv, st->expect_exit, checks);
+    case STEP_REBOOT:
+        return step_reboot(r, checks);
+    case STEP_COLDBOOT:
+        return step_coldboot(r, checks);
+    }
+    return false;
+}
+
+static json_t *checks_json(const struct checks *c)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < c->n; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b}", "what", c->v[i].what, "expect", c->v[i].expect,
+                                           "got", c->v[i].got, "ok", c->v[i].ok));
+    return a;
+}
+
+static json_t *scenario_json(const struct scenario *sc, const char *status, double seconds, const char *reason,
+                             const struct checks *checks, const char *console_log)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:f, s:s}", "name", sc->name, "summary", sc->summary, "status", status,
+                          "seconds", seconds, "reason", reason ? reason : "");
+    json_object_set_new(o, "checks", checks ? checks_json(checks) : json_array());
+    if (console_log)
+        json_object_set_new(o, "console_log", json_string(console_log));
+    return o;
+}
+
+static json_t *image_json(const struct run_config *cfg, const struct image_info *img,
+                          const struct package_info *pkg)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "image", img->name, "distro",
+                          img->distro ? img->distro : "", "suite", img->suite ? img->suite : "", "kernel",
+                          img->kernel ? img->kernel : "", "init", img->init ? img->init : "", "os",
+                          img->os ? img->os : "", "accel", cfg->accel, "recipe_hash",
+                          img->recipe_hash ? img->recipe_hash : "");
+    json_object_set_new(o, "image_build_seconds", json_real(img->build_seconds));
+    if (pkg)
+        json_object_set_new(o, "package",
+                            json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", pkg->name, "version", pkg->version,
+                                      "format", pkg->format, "file", pkg->path, "sha256", pkg->sha256));
+    else
+        json_object_set_new(o, "package", json_null());
+    json_object_set_new(o, "boots", json_array());
+    json_object_set_new(o, "scenarios", json_array());
+    return o;
+}
+
+static const struct package_info *package_for(const struct run_config *cfg, const struct image_info *img)
+{
+    for (size_t i = 0; i < cfg->npackages; i++)
+        if (img->package_format && strcmp(cfg->packages[i]->format, img->package_format) == 0)
+            return cfg->packages[i];
+    return NULL;
+}
+
+json_t *runner_image_unavailable(const struct run_config *cfg, const struct image_info *img, const char *status,
+                                 const char *reason)
+{
+    json_t *o = image_json(cfg, img, package_for(cfg, img));
+    json_t *list = json_object_get(o, "scenarios");
+    for (size_t i = 0; i < cfg->nwanted; i++)
+        json_array_append_new(list, scenario_json(cfg->wanted[i], status, 0, reason, NULL, NULL));
+    return o;
+}
+
+/* Run the scenario's predecessors (unreported) when it is asked for alone. */
+static bool run_prerequisites(struct runner *r, const struct scenario *sc)
+{
+    const struct scenario *chain[8];
+    size_t n = 0;
+    for (const struct scenario *p = sc->after ? scenario_find(sc->after) : NULL; p && n < 8;
+         p = p->after ? scenario_find(p->after) : NULL)
+        chain[n++] = p;
+    if (!fresh_vm(r, sc->name))
+        return false;
+    for (size_t i = n; i-- > 0;) {
+        struct checks scratch = {0};
+        for (size_t k = 0; k < chain[i]->nsteps; k++)
+            if (!run_step(r, &chain[i]->steps[k], &scratch))
+                return false;
+    }
+    return true;
+}
+
+json_t *runner_run_image(const struct run_config *cfg, const struct image_info *img)
+{
+    struct runner r = {.cfg = cfg, .img = img};
+    r.pkg = package_for(cfg, img);
+    json_t *out = image_json(cfg, img, r.pkg);
+    json_t *list = json_object_get(out, "scenarios");
+    r.boots = json_object_get(out, "boots");
+    r.work_dir = xasprintf("%s/work/%s", cfg->out_dir, img->name);
+    r.log_dir = xasprintf("%s/logs/%s", cfg->out_dir, img->name);
+    remove_tree(r.work_dir);
+    if (!mkdir_p(r.work_dir, 0755) || !mkdir_p(r.log_dir, 0755)) {
+        cleanup_free char *why = xasprintf("cannot create %s: %s", r.work_dir, strerror(errno));
+        json_decref(out);
+        return runner_image_unavailable(cfg, img, "error", why);
+    }
+    bool payload_ok = make_payload(&r);
+    cleanup_free char *payload_error = payload_ok ? NULL : xstrdup(r.reason);
+
+    const struct scenario *previous = NULL;
+    for (size_t i = 0; i < cfg->nwanted; i++) {
+        const struct scenario *sc = cfg->wanted[i];
+        double t0 = now_monotonic();
+        struct checks checks = {0};
+        const char *status;
+        r.reason[0] = '\0';
+        if (signals_pending()) {
+            json_array_append_new(list, scenario_json(sc, "error", 0, "interrupted before it started", NULL, NULL));
+            continue;
+        }
+        if (!payload_ok) {
+            json_array_append_new(list, scenario_json(sc, "error", 0, payload_error, NULL, NULL));
+            continue;
+        }
+        if (sc->needs_package && !r.pkg) {
+            cleanup_free char *why = xasprintf("no %s package given: pass --package with a .%s",
+                                               img->package_format, img->package_format);
+            json_array_append_new(list, scenario_json(sc, "skip", 0, why, NULL, NULL));
+            continue;
+        }
+        progress_note(img->name, "%s: start", sc->name);
+        bool continues = sc->after && previous && r.alive && strcmp(sc->after, previous->name) == 0;
+        bool ok = continues ? true : sc->after ? run_prerequisites(&r, sc) : fresh_vm(&r, sc->name);
+        for (size_t k = 0; ok && k < sc->nsteps; k++)
+            ok = run_step(&r, &sc->steps[k], &checks);
+        if (!ok) {
+            status = "error";
+            /* A step that failed half-way leaves the VM in an unknown state:
+             * the next scenario starts from a fresh one. */
+            stop_vm(&r);
+        } else {
+            status = checks_all_ok(&checks) ? "pass" : "fail";
+            if (!checks_all_ok(&checks) && !r.reason[0]) {
+                cleanup_free char *first = checks_first_failure(&checks);
+                snprintf(r.reason, sizeof r.reason, "%s", first);
+            }
+        }
+        double secs = now_monotonic() - t0;
+        const char *rel = r.console_log ? r.console_log + strlen(cfg->out_dir) + 1 : NULL;
+        json_array_append_new(list, scenario_json(sc, status, secs, r.reason, &checks, rel));
+        progress_note(img->name, "%s: %s in %.1f s%s%s", sc->name, status, secs, r.reason[0] ? " - " : "",
+                      r.reason);
+        previous = sc;
+    }
+    stop_vm(&r);
+    remove_tree(r.work_dir);
+    free(r.work_dir);
+    free(r.log_dir);
+    free(r.overlay);
+    free(r.payload);
+    free(r.pkg_guest_path);
+    free(r.console_log);
+    return out;
+}

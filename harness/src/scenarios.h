@@ -1,0 +1,48 @@
+/* The scenarios: each is data (what to do in the guest, what the facts must
+ * show) and the runner (runner.c) is the one function that executes them.
+ * A scenario either starts from a fresh copy of the image or continues the
+ * VM that the scenario named in `after` left behind, so baseline, install
+ * and reboot share their boots instead of paying for them three times. */
+#ifndef PORTCHECK_SCENARIOS_H
+#define PORTCHECK_SCENARIOS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum step_kind {
+    STEP_FACTS,    /* ask for facts; they must match port_start */
+    STEP_INSTALL,  /* install the run's package with the image's tool */
+    STEP_RUN,      /* run argv in the guest; exit must be expect_exit */
+    STEP_REBOOT,   /* in-guest reboot; the boot_id must change */
+    STEP_COLDBOOT, /* power off, qemu exits, a new qemu on the same disk */
+};
+
+#define STEP_MAX_ARGS 12
+
+struct step {
+    enum step_kind kind;
+    int port_start;                      /* STEP_FACTS */
+    const char *label;                   /* STEP_RUN: the check's name */
+    const char *argv[STEP_MAX_ARGS];     /* STEP_RUN */
+    int expect_exit;                     /* STEP_RUN, STEP_INSTALL */
+};
+
+#define SCENARIO_MAX_STEPS 8
+
+struct scenario {
+    const char *name;
+    const char *summary;      /* one sentence for the report */
+    const char *after;        /* continue that scenario's VM, or NULL */
+    bool needs_package;
+    struct step steps[SCENARIO_MAX_STEPS];
+    size_t nsteps;
+};
+
+extern const struct scenario scenarios[];
+extern const size_t scenario_count;
+
+const struct scenario *scenario_find(const char *name);
+/* Index in the table: the order scenarios run in. */
+size_t scenario_index(const struct scenario *s);
+
+#endif

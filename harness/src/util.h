@@ -1,0 +1,49 @@
+/* The small vocabulary every file of the host harness uses: dying with a
+ * reason, allocation that cannot return NULL, cleanup attributes so early
+ * returns release what they hold, and monotonic time. */
+#ifndef PORTCHECK_UTIL_H
+#define PORTCHECK_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Exit codes of portcheck, as documented in portcheck(1). */
+enum { EXIT_ALL_PASSED = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
+
+__attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
+__attribute__((noreturn, format(printf, 1, 2))) void die_errno(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void warn_msg(const char *fmt, ...);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+__attribute__((format(printf, 1, 2))) char *xasprintf(const char *fmt, ...);
+
+static inline void cleanup_freep(void *p) { void **pp = p; free(*pp); }
+void cleanup_closep(int *fd);
+void cleanup_fclosep(FILE **f);
+#define cleanup_free __attribute__((cleanup(cleanup_freep)))
+#define cleanup_fd __attribute__((cleanup(cleanup_closep)))
+#define cleanup_file __attribute__((cleanup(cleanup_fclosep)))
+
+/* Hand ownership on: the cleanup attribute of the source then frees NULL. */
+#define steal_pointer(pp) ({ __typeof__(*(pp)) steal_tmp_ = *(pp); *(pp) = NULL; steal_tmp_; })
+
+double now_monotonic(void);
+
+/* Read a whole small file (at most max bytes); NULL with errno on failure. */
+char *read_file_text(const char *path, size_t max);
+/* Write a file atomically: to PATH.tmp, fsync, rename. false with errno. */
+bool write_file_atomic(const char *path, const char *data, size_t len);
+/* mkdir -p; false with errno. */
+bool mkdir_p(const char *path, unsigned mode);
+/* rm -rf of a directory the harness itself created (no symlinks followed). */
+void remove_tree(const char *path);
+
+bool str_has_prefix(const char *s, const char *prefix);
+
+#endif

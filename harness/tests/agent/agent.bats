@@ -1,0 +1,118 @@
+#!/usr/bin/env bats
+# The guest agent (harness/guest) tested on the host: built static with the
+# documented command and again with ASan+UBSan, and both builds driven
+# inside private network namespaces (unshare --net), so the host's own
+# net.ipv4.ip_unprivileged_port_start is read, never written.
+# Needs root (unshare, the privilege drop), cc, libjansson-dev, jq, python3.
+
+bats_require_minimum_version 1.5.0
+
+SYSCTL=/proc/sys/net/ipv4/ip_unprivileged_port_start
+
+setup_file() {
+    [ "$(id -u)" = 0 ] || skip "needs root: unshare --net and the agent's privilege drop"
+    ROOT=$(cd "$BATS_TEST_DIRNAME/../../.." && pwd)
+    "$ROOT/tools/ensure-packages" jq libjansson-dev >&2
+    export STATIC="$BATS_FILE_TMPDIR/portcheck-agent"
+    export ASAN="$BATS_FILE_TMPDIR/portcheck-agent-asan"
+    # The release build, exactly as documented (cwd: the repository root).
+    (cd "$ROOT" && cc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$STATIC" harness/guest/*.c -ljansson)
+    (cd "$ROOT" && cc -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+        -fno-sanitize-recover=undefined -Wall -Wextra -Werror -o "$ASAN" harness/guest/*.c -ljansson)
+    # Any report makes the sanitized agent fail; drive.py and
+    # no_sanitizer_report also look for the text.
+    export ASAN_OPTIONS=detect_leaks=1:exitcode=86
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    export HOST_SYSCTL_BEFORE
+    HOST_SYSCTL_BEFORE=$(cat "$SYSCTL")
+}
+
+# The facts of a fresh network namespace (sysctl at its default, 1024).
+facts_fresh() {
+    run --separate-stderr unshare --net -- "$1" --facts
+    no_sanitizer_report
+    [ "$status" -eq 0 ]
+    jq -e '.msg == "facts" and .id == 0 and .sysctl == "1024"
+        and (.binds | length) == 28 and ([.binds[]] | all(. == "EACCES"))
+        and .proof == {"uid": 65534, "gid": 65534, "groups": 0,
+                       "cap_eff": "0000000000000000", "no_new_privs": 1}' <<<"$output"
+}
+
+# The facts of a namespace set to the policy value, 80.
+facts_at_80() {
+    run --separate-stderr unshare --net -- sh -c \
+        "echo 80 > $SYSCTL && exec \"\$0\" --facts" "$1"
+    no_sanitizer_report
+    [ "$status" -eq 0 ]
+    jq -e '.sysctl == "80" and (.binds | length) == 28
+        and ([.binds | to_entries[] | select(.key | test(":(80|443|1023)$")) | .value] | all(. == "ok") and length == 12)
+        and ([.binds | to_entries[] | select(.key | test(":(22|25|53|79)$")) | .value] | all(. == "EACCES") and length == 16)
+        and .proof.uid == 65534 and .proof.cap_eff == "0000000000000000"' <<<"$output"
+}
+
+no_sanitizer_report() {
+    if grep -E 'Sanitizer|runtime error:' <<<"$stderr"; then
+        return 1
+    fi
+}
+
+drive() {
+    run unshare --net -- python3 "$BATS_TEST_DIRNAME/drive.py" "$1" "$2"
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
+@test "static build: the documented command gives a static binary" {
+    run file "$STATIC"
+    [[ "$output" == *"statically linked"* ]]
+}
+
+@test "options: --help exits 0; bad options exit 2 with one line naming the fix" {
+    run --separate-stderr "$STATIC" --help
+    [ "$status" -eq 0 ] && [[ "$output" == Usage:* ]]
+    for bad in --bogus --channel "--reopen x" "--facts --channel /x" extra; do
+        # shellcheck disable=SC2086
+        run --separate-stderr "$STATIC" $bad
+        [ "$status" -eq 2 ]
+        [ "${#stderr_lines[@]}" -eq 1 ]
+        [[ "$stderr" == "portcheck-agent: "*"see portcheck-agent --help" ]]
+    done
+}
+
+@test "static: --facts in a fresh netns: sysctl 1024, every bind EACCES, proof unprivileged" { facts_fresh "$STATIC"; }
+@test "static: --facts in a netns at 80: 80/443/1023 ok, 22/25/53/79 EACCES" { facts_at_80 "$STATIC"; }
+@test "static: hello" { drive "$STATIC" hello; }
+@test "static: facts over the channel" { drive "$STATIC" facts; }
+@test "static: run: exit status, signal, output" { drive "$STATIC" run-exit; }
+@test "static: run: timeout kills the process group" { drive "$STATIC" run-timeout; }
+@test "static: run: missing binary" { drive "$STATIC" run-missing; }
+@test "static: run: clean environment, stdin, cwd, session" { drive "$STATIC" run-env; }
+@test "static: run: user switch" { drive "$STATIC" run-user; }
+@test "static: run: invalid UTF-8 and NUL in output, 4096-byte tail" { drive "$STATIC" run-output; }
+@test "static: run: malformed run commands" { drive "$STATIC" run-bad; }
+@test "static: garbage lines get errors and the agent keeps working" { drive "$STATIC" garbage; }
+@test "static: line limit, pipelined and split commands" { drive "$STATIC" line-limit; }
+@test "static: reboot (--dry-run-power) answers bye" { drive "$STATIC" reboot; }
+@test "static: poweroff (--dry-run-power) answers bye" { drive "$STATIC" poweroff; }
+@test "static: reopens the channel after the host reconnects" { drive "$STATIC" reopen; }
+
+@test "asan: --facts in a fresh netns" { facts_fresh "$ASAN"; }
+@test "asan: --facts in a netns at 80" { facts_at_80 "$ASAN"; }
+@test "asan: hello" { drive "$ASAN" hello; }
+@test "asan: facts over the channel" { drive "$ASAN" facts; }
+@test "asan: run: exit status, signal, output" { drive "$ASAN" run-exit; }
+@test "asan: run: timeout kills the process group" { drive "$ASAN" run-timeout; }
+@test "asan: run: missing binary" { drive "$ASAN" run-missing; }
+@test "asan: run: clean environment, stdin, cwd, session" { drive "$ASAN" run-env; }
+@test "asan: run: user switch" { drive "$ASAN" run-user; }
+@test "asan: run: invalid UTF-8 and NUL in output, 4096-byte tail" { drive "$ASAN" run-output; }
+@test "asan: run: malformed run commands" { drive "$ASAN" run-bad; }
+@test "asan: garbage lines get errors and the agent keeps working" { drive "$ASAN" garbage; }
+@test "asan: line limit, pipelined and split commands" { drive "$ASAN" line-limit; }
+@test "asan: reboot (--dry-run-power) answers bye" { drive "$ASAN" reboot; }
+@test "asan: poweroff (--dry-run-power) answers bye" { drive "$ASAN" poweroff; }
+@test "asan: reopens the channel after the host reconnects" { drive "$ASAN" reopen; }
+
+@test "the host's own sysctl was not touched" {
+    [ "$(cat "$SYSCTL")" = "$HOST_SYSCTL_BEFORE" ]
+}

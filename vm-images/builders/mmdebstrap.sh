@@ -1,0 +1,89 @@
+# Builder for Debian recipes: mmdebstrap makes the root tree from the
+# distribution's own packages (kernel, init, procps), mkfs.ext4 -d turns it
+# into a disk image without loop devices or host mounts.
+# Sourced by build-image; build_image DIR fills DIR.
+
+# What every Debian image has besides the recipe's packages: the distro's
+# kernel and init, procps (sysctl), and the container tooling the container
+# scenarios drive inside the VM.
+debian_base_packages() {
+    local pkgs="linux-image-amd64 kmod procps iproute2 udev"
+    case "$R_init" in
+        systemd) pkgs="$pkgs systemd systemd-sysv dbus libpam-systemd systemd-container podman uidmap slirp4netns" ;;
+        sysvinit) pkgs="$pkgs sysvinit-core orphan-sysvinit-scripts" ;;
+    esac
+    [ "$R_package_format" = rpm ] && pkgs="$pkgs rpm"
+    echo "$pkgs $R_packages"
+}
+
+build_image() {
+    local work=$1 root="$1/root" debs="$cache/debs/$R_suite"
+    local mirror=${R_mirror:-${PORTCHECK_DEBIAN_MIRROR:-http://deb.debian.org/debian}}
+    local include
+    include=$(debian_base_packages | tr -s ' ' ',' | sed 's/^,//; s/,$//')
+    mkdir -p "$debs"
+
+    log "mmdebstrap $R_suite ($R_init) from $mirror"
+    # The .debs are kept between builds (the sync-in/sync-out idiom from
+    # mmdebstrap(1)): a rebuild after a recipe change downloads only what changed.
+    timeout 1500 mmdebstrap --mode=root --variant=minbase --quiet \
+        --include="$include" \
+        --aptopt='Acquire::Retries "3"' \
+        --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
+        --setup-hook="sync-in $debs /var/cache/apt/archives/" \
+        --customize-hook="sync-out /var/cache/apt/archives $debs" \
+        --skip=essential/unlink \
+        --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
+        "$R_suite" "$root" "$mirror" >&2
+
+    log "customizing"
+    debian_customize "$root"
+
+    local kver
+    kver=$(cd "$root/boot" && ls vmlinuz-* | sed 's/^vmlinuz-//' | sort -V | tail -n 1)
+    [ -n "$kver" ] || { echo "build-image: recipe $recipe produced no kernel in /boot: add linux-image-amd64" >&2; exit 1; }
+    cp "$root/boot/vmlinuz-$kver" "$work/vmlinuz"
+    cp "$root/boot/initrd.img-$kver" "$work/initrd.img"
+    echo "$kver" > "$work/kernel-version"
+    (. "$root/etc/os-release" && echo "${PRETTY_NAME:-$ID}") > "$work/os-release-name"
+
+    log "fast initramfs"
+    "$here/make-fastboot" "$root" "$kver" "$work/fastboot.cpio.gz" >&2
+
+    log "mkfs.ext4 -d"
+    # 4 GiB sparse: room for the container scenarios, costs only what is used.
+    mkfs.ext4 -q -F -L portcheck-root -b 4096 -E root_owner=0:0 -d "$root" "$work/rootfs.raw" 4G
+    rm -rf "$root"
+}
+
+debian_customize() {
+    local root=$1
+    printf '/dev/vda / ext4 defaults,noatime 0 1\n' > "$root/etc/fstab"
+    echo portcheck > "$root/etc/hostname"
+    printf '127.0.0.1 localhost\n127.0.1.1 portcheck\n::1 localhost ip6-localhost\n' > "$root/etc/hosts"
+
+    # The unprivileged user of the use-case scenarios (a web server as a user
+    # service, rootless podman). useradd gives it subordinate ids too.
+    chroot "$root" useradd --create-home --uid 1000 --user-group --shell /bin/sh portuser
+    grep -q '^portuser:' "$root/etc/subuid" || echo 'portuser:100000:65536' >> "$root/etc/subuid"
+    grep -q '^portuser:' "$root/etc/subgid" || echo 'portuser:100000:65536' >> "$root/etc/subgid"
+
+    # A self-signed certificate for the HTTPS check, made once per image.
+    mkdir -p "$root/etc/portcheck/tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=localhost \
+        -keyout "$root/etc/portcheck/tls/key.pem" -out "$root/etc/portcheck/tls/cert.pem" 2>/dev/null
+    chroot "$root" chown -R portuser:portuser /etc/portcheck/tls
+
+    case "$R_init" in
+        systemd)
+            install -m 0644 "$here/guest/portcheck-agent.service" "$here/guest/portcheck.target" "$root/etc/systemd/system/"
+            systemctl --root="$root" enable portcheck-agent.service >&2
+            # The console stays a plain log: a getty there would vhangup() it.
+            systemctl --root="$root" mask serial-getty@ttyS0.service >&2
+            ;;
+        sysvinit)
+            install -m 0755 "$here/guest/portcheck-agent.init" "$root/etc/init.d/portcheck-agent"
+            chroot "$root" update-rc.d portcheck-agent defaults >&2
+            ;;
+    esac
+}
