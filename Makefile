@@ -18,6 +18,12 @@ include harness/harness.mk
 include vm-images/images.mk
 include tests/tests.mk
 
+# The main job: packages, the default image (built or reused), every
+# scenario on it, the matrix on the terminal, the reports in $(OUT).
+verify: portcheck deb rpm image-deps
+	$(HARNESS_BUILD)/portcheck run --image $(DEFAULT_IMAGE) --scenario all \
+		--package $(PKG_DEB) --package $(PKG_RPM) --out $(OUT)
+
 clean:
 	rm -rf $(OUT) harness/build
 

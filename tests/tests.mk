@@ -1,0 +1,39 @@
+# make check: every test, ending in one line `N passed, N failed`.
+#   unit   cmocka tests of the parser, checks and line splitting, plain and
+#          under ASan/UBSan
+#   bats   packages, guest agent (in a private netns), CLI
+#   vm     the real thing: debian-bookworm boots, baseline/install/reboot
+#          pass with the package and fail with a deliberately broken one
+
+TEST_DEPS := bats jq libcmocka-dev libxml2-utils
+UNIT_TESTS := $(patsubst harness/tests/unit/%.c,%,$(wildcard harness/tests/unit/test_*.c))
+UNIT_SRC := harness/src/protocol.c harness/src/checks.c harness/src/channel.c harness/src/util.c
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+
+.PHONY: check check-unit check-bats check-vm test-deps unit-tests
+
+test-deps:
+	@$(ENSURE) $(TEST_DEPS)
+
+unit-tests: $(foreach t,$(UNIT_TESTS),$(HARNESS_BUILD)/$(t) $(HARNESS_BUILD)/$(t)-asan)
+
+$(HARNESS_BUILD)/test_%: harness/tests/unit/test_%.c $(UNIT_SRC) $(HARNESS_HDR) | harness-deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -O1 -Iharness/src -o $@ $< $(UNIT_SRC) -ljansson -lcmocka
+
+$(HARNESS_BUILD)/test_%-asan: harness/tests/unit/test_%.c $(UNIT_SRC) $(HARNESS_HDR) | harness-deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -O1 $(SAN_FLAGS) -Iharness/src -o $@ $< $(UNIT_SRC) -ljansson -lcmocka
+
+# Everything check needs, built first so the suites only run things.
+check-prereqs: test-deps portcheck unit-tests deb deb-broken rpm image-deps
+
+check: check-prereqs
+	tests/run-suites $(foreach t,$(UNIT_TESTS),unit:$(HARNESS_BUILD)/$(t) unit:$(HARNESS_BUILD)/$(t)-asan) \
+		bats:tests/packages.bats bats:harness/tests/agent/agent.bats bats:tests/cli.bats bats:tests/vm.bats
+
+check-unit: test-deps unit-tests
+	tests/run-suites $(foreach t,$(UNIT_TESTS),unit:$(HARNESS_BUILD)/$(t) unit:$(HARNESS_BUILD)/$(t)-asan)
+
+check-vm: check-prereqs
+	tests/run-suites bats:tests/vm.bats

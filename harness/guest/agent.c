@@ -41,8 +41,9 @@ static void usage(FILE *to)
             "Guest agent of the portcheck harness: talks the line protocol of\n"
             "docs/protocol.md over the virtio-serial port named " CHANNEL_PORT_NAME ".\n"
             "\n"
-            "  --channel PATH     use PATH (character device, FIFO, or a unix stream\n"
-            "                     socket to connect to) instead of the virtio port\n"
+            "  --channel PATH     use PATH instead of the virtio port: a character\n"
+            "                     device, a unix stream socket to connect to, or a\n"
+            "                     FIFO to read commands from (answers go to stdout)\n"
             "  --reopen SECONDS   after end of file or an I/O error on the channel, keep\n"
             "                     reopening it for this long (default %d; 0: exit)\n"
             "  --dry-run-power    answer reboot/poweroff with bye, then exit 0 (tests)\n"
@@ -124,10 +125,8 @@ static void ensure_std_fds(void)
             /* stderr may be the closed one: nothing else to say it on. */
             exit(1);
         }
-        if (null != fd) {
-            dup2(null, fd);
-            close(null);
-        }
+        if (null != fd && (dup2(null, fd) < 0 || close(null) < 0))
+            exit(1);
     }
 }
 

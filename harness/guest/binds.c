@@ -59,7 +59,7 @@ static const char *try_bind(int family, int type, int port)
     else if (family == AF_INET6 ? bind(fd, (struct sockaddr *)&sin6, sizeof sin6) < 0
                                 : bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0)
         result = errno_name(errno);
-    close(fd);
+    close_fd(fd, "probe socket");
     return result;
 }
 
@@ -225,19 +225,19 @@ int binds_check(json_t **proof, json_t **binds, char *err, size_t errlen)
     pid = fork();
     if (pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
+        close_fd(fds[0], "pipe");
+        close_fd(fds[1], "pipe");
         return -1;
     }
     if (pid == 0) {
-        close(fds[0]);
+        close_fd(fds[0], "pipe");
         child_main(fds[1]);
     }
-    close(fds[1]);
+    close_fd(fds[1], "pipe");
     buf.len = 0;
     buf.overflow = false;
     child_collect(pid, fds[0], BINDS_TIMEOUT_MS, false, report_sink, &buf, &res);
-    close(fds[0]);
+    close_fd(fds[0], "pipe");
 
     if (res.timed_out) {
         snprintf(err, errlen, "the bind check child did not finish within %d s", BINDS_TIMEOUT_MS / 1000);

@@ -23,6 +23,7 @@
 void channel_init(struct channel *c, const char *path)
 {
     c->fd = -1;
+    c->out_fd = -1;
     c->path = path;
     c->dev[0] = '\0';
     c->len = 0;
@@ -78,7 +79,7 @@ static int connect_unix(const char *path)
         return -1;
     if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
         int saved = errno;
-        close(fd);
+        close_fd(fd, "channel socket");
         errno = saved;
         return -1;
     }
@@ -86,12 +87,13 @@ static int connect_unix(const char *path)
 }
 
 /* One attempt; the fd, or -1 with errno and what[] naming the failed step
- * and its object. */
-static int try_open(struct channel *c, char *what, size_t size)
+ * and its object. *fifo: answers must go elsewhere. */
+static int try_open(struct channel *c, char *what, size_t size, bool *fifo)
 {
     struct stat st;
     int fd;
 
+    *fifo = false;
     c->dev[0] = '\0';
     if (c->path) {
         if ((size_t)snprintf(c->dev, sizeof c->dev, "%s", c->path) >= sizeof c->dev) {
@@ -111,6 +113,26 @@ static int try_open(struct channel *c, char *what, size_t size)
         snprintf(what, size, "connect %s", c->dev);
         return connect_unix(c->dev);
     }
+    if (S_ISFIFO(st.st_mode)) {
+        /* A FIFO opened read-write would hand us our own answers back (and
+         * errors about them, forever): read commands from it and answer on
+         * stdout. Non-blocking open: a FIFO without a writer must read as
+         * EOF, like a virtio port without a host, not block the open. */
+        snprintf(what, size, "open FIFO %s", c->dev);
+        fd = open(c->dev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+            return -1;
+        int flags = fcntl(fd, F_GETFL);
+        if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+            int saved = errno;
+            snprintf(what, size, "fcntl on FIFO %s", c->dev);
+            close_fd(fd, c->dev);
+            errno = saved;
+            return -1;
+        }
+        *fifo = true;
+        return fd;
+    }
     /* O_NOCTTY: a test may hand us a tty, which must not become ours. */
     snprintf(what, size, "open %s", c->dev);
     fd = open(c->dev, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -125,11 +147,13 @@ int channel_open(struct channel *c, long wait_ms, bool quiet)
     channel_close(c);
     for (;;) {
         char what[PATH_MAX + 128];
-        int fd = try_open(c, what, sizeof what);
+        bool fifo;
+        int fd = try_open(c, what, sizeof what, &fifo);
         int err = errno;
 
         if (fd >= 0) {
             c->fd = fd;
+            c->out_fd = fifo ? STDOUT_FILENO : fd;
             c->len = c->consumed = 0;
             c->discarding = false;
             return 0;
@@ -206,7 +230,7 @@ int channel_write_line(struct channel *c, const char *text)
     char *line;
     int rc;
 
-    if (c->fd < 0) {
+    if (c->out_fd < 0) {
         log_msg("writing the channel: it is not open");
         return -1;
     }
@@ -219,7 +243,7 @@ int channel_write_line(struct channel *c, const char *text)
     }
     memcpy(line, text, len);
     line[len] = '\n';
-    rc = write_all(c->fd, line, len + 1);
+    rc = write_all(c->out_fd, line, len + 1);
     if (rc < 0)
         log_msg("writing the channel %s: %s", c->dev, strerror(errno));
     free(line);
@@ -228,7 +252,8 @@ int channel_write_line(struct channel *c, const char *text)
 
 void channel_close(struct channel *c)
 {
-    if (c->fd >= 0 && close(c->fd) < 0)
-        log_msg("closing the channel %s: %s", c->dev, strerror(errno));
+    if (c->fd >= 0)
+        close_fd(c->fd, c->dev);
     c->fd = -1;
+    c->out_fd = -1;
 }

@@ -13,7 +13,8 @@
 #define CHANNEL_LINE_MAX 65536
 
 struct channel {
-    int fd;
+    int fd;             /* commands come from here */
+    int out_fd;         /* answers go here: fd, or stdout for a FIFO */
     const char *path;   /* NULL: discover the virtio port by name */
     char dev[PATH_MAX]; /* what is open now, for messages */
     size_t len;         /* bytes in buf */

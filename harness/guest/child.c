@@ -124,6 +124,6 @@ void child_collect(pid_t pid, int fd, int64_t timeout_ms, bool kill_group,
         }
     }
     if (pidfd >= 0)
-        close(pidfd);
+        close_fd(pidfd, "pidfd");
     res->elapsed_ns = (res->reaped ? exit_at : now_ns()) - start;
 }

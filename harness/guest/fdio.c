@@ -2,8 +2,11 @@
 #define _GNU_SOURCE
 #include "fdio.h"
 
+#include "log.h"
+
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,7 +41,7 @@ ssize_t read_small_file(const char *path, char *buf, size_t size)
             if (errno == EINTR)
                 continue;
             int saved = errno;
-            close(fd);
+            close_fd(fd, path);
             errno = saved;
             return -1;
         }
@@ -47,7 +50,7 @@ ssize_t read_small_file(const char *path, char *buf, size_t size)
         have += (size_t)n;
     }
     buf[have] = '\0';
-    close(fd);
+    close_fd(fd, path);
     return (ssize_t)have;
 }
 
@@ -58,6 +61,12 @@ int64_t now_ns(void)
     /* CLOCK_MONOTONIC cannot fail on Linux with a valid pointer. */
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void close_fd(int fd, const char *what)
+{
+    if (close(fd) < 0 && errno != EINTR)
+        log_msg("close(%s): %s", what, strerror(errno));
 }
 
 void sleep_ms(long ms)

@@ -17,6 +17,10 @@ ssize_t read_small_file(const char *path, char *buf, size_t size);
 /* CLOCK_MONOTONIC in nanoseconds. */
 int64_t now_ns(void);
 
+/* close(), logging a failure with what the fd was (on Linux the fd is
+ * gone even then, so there is nothing else to do). */
+void close_fd(int fd, const char *what);
+
 /* Sleeps for ms milliseconds, resuming after signals. */
 void sleep_ms(long ms);
 

@@ -3,6 +3,7 @@
 #include "run.h"
 
 #include "child.h"
+#include "fdio.h"
 #include "log.h"
 #include "text.h"
 #include "users.h"
@@ -170,36 +171,36 @@ void run_argv(char *const argv[], double timeout, const char *user, struct run_r
     if (pipe2(status, O_CLOEXEC) < 0) {
         snprintf(err, sizeof err, "pipe2: %s", strerror(errno));
         set_output(r, err);
-        close(out[0]);
-        close(out[1]);
+        close_fd(out[0], "pipe");
+        close_fd(out[1], "pipe");
         return;
     }
     pid = fork();
     if (pid < 0) {
         snprintf(err, sizeof err, "fork: %s", strerror(errno));
         set_output(r, err);
-        close(out[0]);
-        close(out[1]);
-        close(status[0]);
-        close(status[1]);
+        close_fd(out[0], "pipe");
+        close_fd(out[1], "pipe");
+        close_fd(status[0], "pipe");
+        close_fd(status[1], "pipe");
         return;
     }
     if (pid == 0) {
-        close(out[0]);
-        close(status[0]);
+        close_fd(out[0], "pipe");
+        close_fd(status[0], "pipe");
         child_main(argv, env, user ? &u : NULL, out[1], status[1]);
     }
-    close(out[1]);
-    close(status[1]);
+    close_fd(out[1], "pipe");
+    close_fd(status[1], "pipe");
     memset(&tail, 0, sizeof tail);
     child_collect(pid, out[0], (int64_t)(timeout * 1000), true, tail_sink, &tail, &res);
-    close(out[0]);
+    close_fd(out[0], "pipe");
 
     /* The child is gone (or hopeless), so this read cannot block. */
     do
         n = res.reaped ? read(status[0], failure, sizeof failure - 1) : 0;
     while (n < 0 && errno == EINTR);
-    close(status[0]);
+    close_fd(status[0], "pipe");
 
     r->timed_out = res.timed_out;
     r->seconds = (double)(res.elapsed_ns / 1000000) / 1000.0;

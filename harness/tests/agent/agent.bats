@@ -56,6 +56,28 @@ no_sanitizer_report() {
     fi
 }
 
+# A FIFO channel carries commands only; the answers come on stdout.
+fifo_channel() {
+    local dir=$BATS_TEST_TMPDIR
+    mkfifo "$dir/cmds"
+    # Hold a writer open so the agent does not read EOF before we write
+    # (fd 3 is bats' own).
+    exec 7<>"$dir/cmds"
+    unshare --net -- "$1" --channel "$dir/cmds" --reopen 0 >"$dir/answers" 2>"$dir/stderr" &
+    local pid=$!
+    printf '%s\n' '{"cmd":"facts","id":2}' '{"cmd":"run","id":3,"argv":["echo","hi"]}' >&7
+    sleep 2
+    exec 7>&-
+    local rc=0
+    wait "$pid" || rc=$?
+    cat "$dir/stderr"
+    stderr=$(cat "$dir/stderr")
+    no_sanitizer_report
+    [ "$rc" -eq 0 ]
+    jq -e -s '[.[].msg] == ["hello", "facts", "ran"] and .[1].id == 2
+        and .[2].output == "hi\n"' "$dir/answers"
+}
+
 drive() {
     run unshare --net -- python3 "$BATS_TEST_DIRNAME/drive.py" "$1" "$2"
     echo "$output"
@@ -69,7 +91,8 @@ drive() {
 
 @test "options: --help exits 0; bad options exit 2 with one line naming the fix" {
     run --separate-stderr "$STATIC" --help
-    [ "$status" -eq 0 ] && [[ "$output" == Usage:* ]]
+    [ "$status" -eq 0 ]
+    [[ "$output" == Usage:* ]]
     for bad in --bogus --channel "--reopen x" "--facts --channel /x" extra; do
         # shellcheck disable=SC2086
         run --separate-stderr "$STATIC" $bad
@@ -95,6 +118,7 @@ drive() {
 @test "static: reboot (--dry-run-power) answers bye" { drive "$STATIC" reboot; }
 @test "static: poweroff (--dry-run-power) answers bye" { drive "$STATIC" poweroff; }
 @test "static: reopens the channel after the host reconnects" { drive "$STATIC" reopen; }
+@test "static: a FIFO channel: commands in, answers on stdout" { fifo_channel "$STATIC"; }
 
 @test "asan: --facts in a fresh netns" { facts_fresh "$ASAN"; }
 @test "asan: --facts in a netns at 80" { facts_at_80 "$ASAN"; }
@@ -112,6 +136,7 @@ drive() {
 @test "asan: reboot (--dry-run-power) answers bye" { drive "$ASAN" reboot; }
 @test "asan: poweroff (--dry-run-power) answers bye" { drive "$ASAN" poweroff; }
 @test "asan: reopens the channel after the host reconnects" { drive "$ASAN" reopen; }
+@test "asan: a FIFO channel: commands in, answers on stdout" { fifo_channel "$ASAN"; }
 
 @test "the host's own sysctl was not touched" {
     [ "$(cat "$SYSCTL")" = "$HOST_SYSCTL_BEFORE" ]

@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# The real thing: a Debian bookworm VM under qemu (its own kernel, systemd
+# and procps) shows the package working, and a deliberately broken package
+# (no sysctl file) makes the same scenarios fail: the checks can fail.
+# Needs what `make check-prereqs` builds. Takes about 2 minutes under TCG.
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+    cd "$BATS_TEST_DIRNAME/.."
+    export REPO=$PWD PORTCHECK=$PWD/harness/build/portcheck
+    export VM_OUT=$PWD/out/test-vm
+    rm -rf "$VM_OUT"
+    mkdir -p "$VM_OUT"
+    cat /proc/sys/net/ipv4/ip_unprivileged_port_start > "$VM_OUT/host-value-before"
+    # One run per package; the tests below read their reports.
+    "$PORTCHECK" run --image debian-bookworm --scenario baseline,install,reboot \
+        --package out/unprivileged-ports_0.1.0_all.deb --out "$VM_OUT/good" > "$VM_OUT/good.log" 2>&1
+    echo $? > "$VM_OUT/good.rc"
+    "$PORTCHECK" run --image debian-bookworm --scenario baseline,install,reboot --accel "$(jq -r '.runs[0].accel' "$VM_OUT/good/report.json")" \
+        --package out/broken/unprivileged-ports_0.1.0_all.deb --out "$VM_OUT/broken" > "$VM_OUT/broken.log" 2>&1
+    echo $? > "$VM_OUT/broken.rc"
+}
+
+status_of() { jq -r --arg s "$2" '.runs[0].scenarios[] | select(.name==$s) | .status' "$VM_OUT/$1/report.json"; }
+got_of() { jq -r --arg s "$2" --arg w "$3" '.runs[0].scenarios[] | select(.name==$s) | .checks[] | select(.what==$w) | .got' "$VM_OUT/$1/report.json"; }
+
+@test "with the package, portcheck exits 0 and all three scenarios pass" {
+    cat "$VM_OUT/good.log"
+    [ "$(cat "$VM_OUT/good.rc")" = 0 ]
+    [ "$(status_of good baseline)" = pass ]
+    [ "$(status_of good install)" = pass ]
+    [ "$(status_of good reboot)" = pass ]
+}
+
+@test "baseline shows the kernel default: 1024 and EACCES on 80 and 443" {
+    [ "$(got_of good baseline sysctl)" = 1024 ]
+    [ "$(got_of good baseline tcp4:80)" = EACCES ]
+    [ "$(got_of good baseline tcp6:443)" = EACCES ]
+    [ "$(got_of good baseline udp4:80)" = EACCES ]
+}
+
+@test "after install: 80 at once, 80/443 bind over tcp4 tcp6 udp4 udp6, 22 25 53 79 stay EACCES" {
+    [ "$(got_of good install sysctl)" = 80 ]
+    for fam in tcp4 tcp6 udp4 udp6; do
+        for port in 80 443 1023; do [ "$(got_of good install $fam:$port)" = ok ]; done
+        for port in 22 25 53 79; do [ "$(got_of good install $fam:$port)" = EACCES ]; done
+    done
+}
+
+@test "after a real reboot (boot_id changed) the setting still holds" {
+    [ "$(got_of good reboot boot_id)" = changed ]
+    [ "$(got_of good reboot sysctl)" = 80 ]
+    [ "$(got_of good reboot tcp4:80)" = ok ]
+    [ "$(got_of good reboot tcp4:22)" = EACCES ]
+}
+
+@test "bind results come with proof of no privilege" {
+    run -0 jq -e '[.runs[0].scenarios[].checks[] | select(.what=="unprivileged") | .got | startswith("uid=65534 gid=65534 groups=0 capeff=0000000000000000 nnp=1")] | all' "$VM_OUT/good/report.json"
+}
+
+@test "report.json has the documented shape and boot times" {
+    run -0 jq -e '.schema == 1 and (.runs[0] | .image == "debian-bookworm" and .distro == "debian" and (.kernel|length) > 0 and .init == "systemd" and (.accel == "tcg" or .accel == "kvm") and .package.format == "deb" and (.boots | length) == 2 and (.boots[0].seconds_to_verdict > 0))' "$VM_OUT/good/report.json"
+}
+
+@test "junit.xml is well-formed and report.md has the matrix" {
+    run -0 xmllint --noout "$VM_OUT/good/junit.xml"
+    grep -q '^| debian-bookworm | .* | pass | pass | pass |$' "$VM_OUT/good/report.md"
+}
+
+@test "the broken package (no sysctl file) makes install and reboot fail, exit 1" {
+    cat "$VM_OUT/broken.log"
+    [ "$(cat "$VM_OUT/broken.rc")" = 1 ]
+    [ "$(status_of broken baseline)" = pass ]
+    [ "$(status_of broken install)" = fail ]
+    [ "$(status_of broken reboot)" = fail ]
+    [ "$(got_of broken install sysctl)" = 1024 ]
+    [ "$(got_of broken reboot tcp4:80)" = EACCES ]
+}
+
+@test "no qemu process is left behind" {
+    run pgrep -x qemu-system-x86_64
+    [ "$status" -eq 1 ]
+}
+
+@test "the host's own ip_unprivileged_port_start is unchanged" {
+    [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" = "$(cat "$VM_OUT/host-value-before")" ]
+}
