@@ -20,9 +20,16 @@ include tests/tests.mk
 
 # The main job: packages, the default image (built or reused), every
 # scenario on it, the matrix on the terminal, the reports in $(OUT).
-verify: portcheck deb rpm image-deps
+verify: portcheck deb deb-old rpm image-deps
 	$(HARNESS_BUILD)/portcheck run --image $(DEFAULT_IMAGE) --scenario all \
-		--package $(PKG_DEB) --package $(PKG_RPM) --out $(OUT)
+		--package $(PKG_DEB) --package $(PKG_RPM) --old-package $(PKG_DEB_OLD) --out $(OUT)
+
+# An older build of the same tree, for the upgrade scenario.
+OLD_VERSION := 0.0.1
+PKG_DEB_OLD := $(OUT)/unprivileged-ports_$(OLD_VERSION)_all.deb
+.PHONY: deb-old
+deb-old:
+	$(MAKE) --no-print-directory deb PKG_VERSION=$(OLD_VERSION)
 
 clean:
 	rm -rf $(OUT) harness/build

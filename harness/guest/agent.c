@@ -282,7 +282,8 @@ int main(int argc, char **argv)
             backoff_ms = 100;
         }
 
-        if (next != NEXT_CONTINUE && st != CHANNEL_ERROR) {
+        /* Even if bye did not get through: the host did ask. */
+        if (next != NEXT_CONTINUE) {
             enum power_action a = next == NEXT_REBOOT ? POWER_REBOOT : POWER_POWEROFF;
 
             if (o.dry_run_power) {

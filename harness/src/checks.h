@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CHECKS_MAX 96
+#define CHECKS_MAX 512
 
 struct check {
     char what[48];   /* "sysctl", "tcp4:80", "boot_id", "run:install" */

@@ -39,6 +39,7 @@ static const char usage_text[] =
     "  --image NAME[,NAME]     images to run (vm-images/recipes/NAME.conf); default debian-bookworm\n"
     "  --scenario NAME[,NAME]  scenarios to run, or all (the default)\n"
     "  --package FILE          the package to test (.deb and/or .rpm; repeatable)\n"
+    "  --old-package FILE      an older build, for the upgrade scenario (repeatable)\n"
     "  --out DIR               where reports and console logs go (default out)\n"
     "  --accel auto|kvm|tcg    auto tries a short KVM boot and falls back to TCG (default auto)\n"
     "  --jobs N                images run in parallel (default: the number of CPUs)\n"
@@ -72,6 +73,8 @@ struct options {
     const char *agent;
     const char *package_paths[4];
     size_t npackages;
+    const char *old_package_paths[4];
+    size_t nold_packages;
     int jobs;
     double timeout_scale;
     int mem_mb;
@@ -141,11 +144,12 @@ static double parse_double(const char *s, const char *what, double min, double m
 
 static void parse_run_options(int argc, char **argv, struct options *o)
 {
-    enum { OPT_IMAGE = 256, OPT_SCENARIO, OPT_PACKAGE, OPT_OUT, OPT_ACCEL, OPT_JOBS, OPT_SCALE, OPT_MEM, OPT_TAP,
+    enum { OPT_IMAGE = 256, OPT_SCENARIO, OPT_PACKAGE, OPT_OLD_PACKAGE, OPT_OUT, OPT_ACCEL, OPT_JOBS, OPT_SCALE, OPT_MEM, OPT_TAP,
            OPT_IMAGES_DIR, OPT_AGENT };
     static const struct option longopts[] = {
         {"image", required_argument, NULL, OPT_IMAGE},     {"scenario", required_argument, NULL, OPT_SCENARIO},
         {"package", required_argument, NULL, OPT_PACKAGE}, {"out", required_argument, NULL, OPT_OUT},
+        {"old-package", required_argument, NULL, OPT_OLD_PACKAGE},
         {"accel", required_argument, NULL, OPT_ACCEL},     {"jobs", required_argument, NULL, OPT_JOBS},
         {"timeout-scale", required_argument, NULL, OPT_SCALE}, {"mem", required_argument, NULL, OPT_MEM},
         {"tap", no_argument, NULL, OPT_TAP},               {"images-dir", required_argument, NULL, OPT_IMAGES_DIR},
@@ -170,6 +174,11 @@ static void parse_run_options(int argc, char **argv, struct options *o)
                 usage_error("at most 4 --package options");
             o->package_paths[o->npackages++] = optarg;
             break;
+        case OPT_OLD_PACKAGE:
+            if (o->nold_packages == 4)
+                usage_error("at most 4 --old-package options");
+            o->old_package_paths[o->nold_packages++] = optarg;
+            break;
         case OPT_OUT: o->out_dir = optarg; break;
         case OPT_ACCEL:
             if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") && strcmp(optarg, "tcg"))
@@ -192,6 +201,22 @@ static void parse_run_options(int argc, char **argv, struct options *o)
         add_image(o, "debian-bookworm");
 }
 
+static void inspect_packages(const char *const *paths, size_t n, struct package_info *pkgs,
+                             const struct package_info **out, size_t *nout, const char *option)
+{
+    for (size_t i = 0; i < n; i++) {
+        char err[512];
+        if (!package_inspect(paths[i], &pkgs[i], err, sizeof err)) {
+            fprintf(stderr, "portcheck: %s\n", err);
+            exit(EXIT_USAGE);
+        }
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(pkgs[k].format, pkgs[i].format) == 0)
+                usage_error("two %s packages given to %s; pass one per format", pkgs[i].format, option);
+        out[(*nout)++] = &pkgs[i];
+    }
+}
+
 /* Everything that can be checked before a VM starts is checked here. */
 static void validate(struct options *o, struct run_config *cfg, struct package_info *pkgs)
 {
@@ -212,17 +237,9 @@ static void validate(struct options *o, struct run_config *cfg, struct package_i
     if (!o->all_scenarios && !any)
         for (size_t i = 0; i < scenario_count; i++)
             cfg->wanted[cfg->nwanted++] = &scenarios[i];
-    for (size_t i = 0; i < o->npackages; i++) {
-        char err[512];
-        if (!package_inspect(o->package_paths[i], &pkgs[i], err, sizeof err)) {
-            fprintf(stderr, "portcheck: %s\n", err);
-            exit(EXIT_USAGE);
-        }
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(pkgs[k].format, pkgs[i].format) == 0)
-                usage_error("two %s packages given; pass one per format", pkgs[i].format);
-        cfg->packages[cfg->npackages++] = &pkgs[i];
-    }
+    inspect_packages(o->package_paths, o->npackages, pkgs, cfg->packages, &cfg->npackages, "--package");
+    inspect_packages(o->old_package_paths, o->nold_packages, pkgs + 4, cfg->old_packages, &cfg->nold_packages,
+                     "--old-package");
     if (!o->agent) {
         cleanup_free char *dir = self_dir();
         o->agent = xasprintf("%s/portcheck-agent", dir);
@@ -350,7 +367,7 @@ static int cmd_run(int argc, char **argv)
 {
     struct options o = {0};
     struct run_config cfg = {0};
-    struct package_info pkgs[4];
+    struct package_info pkgs[8] = {0};
     parse_run_options(argc, argv, &o);
     validate(&o, &cfg, pkgs);
     signals_init();
@@ -409,7 +426,7 @@ static int cmd_run(int argc, char **argv)
     json_decref(report);
     for (size_t i = 0; i < n; i++)
         image_info_free(&imgs[i]);
-    for (size_t i = 0; i < cfg.npackages; i++)
+    for (size_t i = 0; i < 8; i++)
         package_info_free(&pkgs[i]);
     free(results);
     int sig = signals_pending();

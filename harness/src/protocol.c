@@ -84,6 +84,17 @@ static bool get_seconds(json_t *obj, const char *key, double *dst, char *err, si
     return true;
 }
 
+/* hello answers no command, so its id is optional. Every answer echoes the
+ * positive id of its command (docs/protocol.md); an error says 0 when it
+ * could not tell which command it answers. */
+static bool get_id(json_t *obj, enum msg_kind kind, long *id, char *err, size_t errlen)
+{
+    if (kind == MSG_HELLO && !json_object_get(obj, "id"))
+        return true;
+    long min = kind == MSG_HELLO || kind == MSG_ERROR ? 0 : 1;
+    return get_int(obj, "id", min, 1L << 30, id, err, errlen);
+}
+
 static bool known_bind(const char *what)
 {
     for (size_t f = 0; f < 4; f++)
@@ -186,13 +197,11 @@ bool proto_parse(const char *line, size_t len, struct guest_msg *msg, char *err,
     }
     if (!get_string(obj, "msg", kind, sizeof kind, true, err, errlen))
         goto out;
-    if (json_object_get(obj, "id") && !get_int(obj, "id", 0, 1L << 30, &msg->id, err, errlen))
-        goto out;
 
     if (strcmp(kind, "hello") == 0) {
         long agent;
         msg->kind = MSG_HELLO;
-        ok = get_int(obj, "agent", 1, 1, &agent, err, errlen) &&
+        ok = get_id(obj, msg->kind, &msg->id, err, errlen) && get_int(obj, "agent", 1, 1, &agent, err, errlen) &&
              get_string(obj, "boot_id", msg->boot_id, sizeof msg->boot_id, true, err, errlen) &&
              get_string(obj, "kernel", msg->kernel, sizeof msg->kernel, false, err, errlen) &&
              get_string(obj, "os", msg->os, sizeof msg->os, false, err, errlen) &&
@@ -200,16 +209,18 @@ bool proto_parse(const char *line, size_t len, struct guest_msg *msg, char *err,
              get_seconds(obj, "uptime", &msg->uptime, err, errlen);
     } else if (strcmp(kind, "facts") == 0) {
         msg->kind = MSG_FACTS;
-        ok = parse_facts(obj, msg, err, errlen);
+        ok = get_id(obj, msg->kind, &msg->id, err, errlen) && parse_facts(obj, msg, err, errlen);
     } else if (strcmp(kind, "ran") == 0) {
         msg->kind = MSG_RAN;
-        ok = parse_ran(obj, msg, err, errlen);
+        ok = get_id(obj, msg->kind, &msg->id, err, errlen) && parse_ran(obj, msg, err, errlen);
     } else if (strcmp(kind, "bye") == 0) {
         msg->kind = MSG_BYE;
-        ok = get_string(obj, "action", msg->action, sizeof msg->action, true, err, errlen);
+        ok = get_id(obj, msg->kind, &msg->id, err, errlen) &&
+             get_string(obj, "action", msg->action, sizeof msg->action, true, err, errlen);
     } else if (strcmp(kind, "error") == 0) {
         msg->kind = MSG_ERROR;
-        ok = get_string(obj, "text", msg->text, sizeof msg->text, false, err, errlen);
+        ok = get_id(obj, msg->kind, &msg->id, err, errlen) &&
+             get_string(obj, "text", msg->text, sizeof msg->text, false, err, errlen);
     } else {
         fail(err, errlen, "unknown message kind '%s'", kind);
     }

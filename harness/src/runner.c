@@ -9,8 +9,11 @@
 #include "spawn.h"
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Deadlines under TCG on 2 cores, where a boot takes 15-45 s; KVM divides
@@ -26,8 +29,10 @@ enum step_outcome { STEP_OK, STEP_ERROR };
 struct runner {
     const struct run_config *cfg;
     const struct image_info *img;
-    const struct package_info *pkg;
-    char *work_dir, *log_dir, *overlay, *payload, *pkg_guest_path;
+    const struct package_info *pkg, *old_pkg;
+    char *work_dir, *log_dir, *overlay, *payload, *pkg_guest_path, *old_pkg_guest_path;
+    struct boot_profile profile; /* how the current VM boots */
+    int fwd_http, fwd_https;     /* its forwarded host ports, when it has a network */
     struct session s;
     bool alive;
     int vm_count;
@@ -62,6 +67,18 @@ static bool run_helper(struct runner *r, char *const argv[], double timeout)
     return ok;
 }
 
+/* Copy a package into the payload tree; returns its path in the guest. */
+static char *copy_package(struct runner *r, const struct package_info *pkg, const char *dir, const char *sub)
+{
+    const char *base = strrchr(pkg->path, '/');
+    base = base ? base + 1 : pkg->path;
+    cleanup_free char *dst = xasprintf("%s/%s", dir, base);
+    char *cp_pkg[] = {"cp", pkg->path, dst, NULL};
+    if (!run_helper(r, cp_pkg, 30))
+        return NULL;
+    return xasprintf("/run/portcheck/packages/%s%s", sub, base);
+}
+
 /* The payload disk: the agent and the package, read-only in the guest at
  * /run/portcheck. A disk, not a host mount: the guest sees no host path. */
 static bool make_payload(struct runner *r)
@@ -76,14 +93,12 @@ static bool make_payload(struct runner *r)
     char *cp_agent[] = {"cp", (char *)r->cfg->agent_path, agent, NULL};
     if (!run_helper(r, cp_agent, 30))
         return false;
-    if (r->pkg) {
-        const char *base = strrchr(r->pkg->path, '/');
-        base = base ? base + 1 : r->pkg->path;
-        cleanup_free char *dst = xasprintf("%s/%s", pkgdir, base);
-        char *cp_pkg[] = {"cp", r->pkg->path, dst, NULL};
-        if (!run_helper(r, cp_pkg, 30))
+    if (r->pkg && !(r->pkg_guest_path = copy_package(r, r->pkg, pkgdir, "")))
+        return false;
+    if (r->old_pkg) {
+        cleanup_free char *olddir = xasprintf("%s/old", pkgdir);
+        if (!mkdir_p(olddir, 0755) || !(r->old_pkg_guest_path = copy_package(r, r->old_pkg, olddir, "old/")))
             return false;
-        r->pkg_guest_path = xasprintf("/run/portcheck/packages/%s", base);
     }
     r->payload = xasprintf("%s/payload.img", r->work_dir);
     char *mkfs[] = {"mkfs.ext4", "-q", "-F", "-L", "portcheck", "-d", dir, r->payload, "64M", NULL};
@@ -98,6 +113,19 @@ static bool make_overlay(struct runner *r)
     cleanup_free char *base = xasprintf("%s/rootfs.raw", r->img->dir);
     char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "raw", r->overlay, NULL};
     return run_helper(r, argv, 30);
+}
+
+/* A free port on 127.0.0.1 for a forward; qemu binds it a moment later. */
+static int free_local_port(void)
+{
+    cleanup_fd int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        die_errno("socket");
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        die_errno("finding a free port on 127.0.0.1");
+    return ntohs(a.sin_port);
 }
 
 static void record_boot(struct runner *r, const char *how, const struct guest_msg *hello)
@@ -156,11 +184,18 @@ static bool start_vm(struct runner *r, const char *how)
         .disk = r->overlay,
         .payload = r->payload,
     };
+    if (r->profile.network) {
+        r->fwd_http = free_local_port();
+        r->fwd_https = free_local_port();
+        spec.fwd_http = r->fwd_http;
+        spec.fwd_https = r->fwd_https;
+    }
     cleanup_free char *kernel = xasprintf("%s/vmlinuz", r->img->dir);
     cleanup_free char *initrd = xasprintf("%s/fastboot.cpio.gz", r->img->dir);
-    cleanup_free char *append =
-        xasprintf("console=ttyS0 root=/dev/vda ro quiet systemd.unit=portcheck.target systemd.show_status=0 %s",
-                  r->img->cmdline ? r->img->cmdline : "");
+    cleanup_free char *append = xasprintf(
+        "console=ttyS0 root=/dev/vda ro quiet systemd.unit=%s systemd.show_status=0 %s %s",
+        r->profile.target ? r->profile.target : "portcheck.target", r->img->cmdline ? r->img->cmdline : "",
+        r->profile.extra_cmdline ? r->profile.extra_cmdline : "");
     spec.kernel = kernel;
     spec.initrd = initrd;
     spec.append = append;
@@ -181,9 +216,11 @@ static bool start_vm(struct runner *r, const char *how)
     return true;
 }
 
-static bool fresh_vm(struct runner *r, const char *scenario)
+static bool fresh_vm(struct runner *r, const struct scenario *sc)
 {
+    const char *scenario = sc->name;
     stop_vm(r);
+    r->profile = sc->boot;
     free(r->console_log);
     r->console_log = xasprintf("%s/%02d-%s.console.log", r->log_dir, r->vm_count + 1, scenario);
     if (!make_overlay(r))
@@ -300,26 +337,95 @@ static bool step_coldboot(struct runner *r, struct checks *checks)
     return true;
 }
 
+static bool step_install(struct runner *r, const char *path, const char *label, struct checks *checks)
+{
+    if (!path) {
+        snprintf(r->reason, sizeof r->reason, "no package to %s", label);
+        return false;
+    }
+    /* Debian's rpm has an empty database: nothing would satisfy the
+     * scriptlets' /bin/sh requirement, so dependencies are not checked. */
+    const char *deb[] = {"dpkg", "-i", path, NULL};
+    const char *rpm[] = {"rpm", "-U", "--nodeps", path, NULL};
+    const char *dnf[] = {"dnf", "-y", "--disablerepo=*", "install", path, NULL};
+    const char *const *argv = strcmp(r->pkg->format, "deb") == 0         ? deb
+                              : strcmp(r->img->distro, "fedora") == 0 ? dnf
+                                                                       : rpm;
+    return guest_run(r, label, argv, 0, checks);
+}
+
+static bool step_remove(struct runner *r, bool purge, struct checks *checks)
+{
+    const char *name = r->pkg->name;
+    bool deb = strcmp(r->pkg->format, "deb") == 0;
+    const char *dpkg[] = {"dpkg", purge ? "--purge" : "--remove", name, NULL};
+    const char *rpm[] = {"rpm", "-e", name, NULL};
+    if (!guest_run(r, purge ? "purge" : "remove", deb ? dpkg : rpm, 0, checks))
+        return false;
+    if (!purge)
+        return true;
+    /* Nothing of the package may be left: neither its file nor its record.
+     * The names are arguments to a fixed script, never part of it. */
+    const char *gone[] = {"sh", "-c",
+                          deb ? "test ! -e \"$1\" && ! dpkg-query -W \"$2\" >/dev/null 2>&1"
+                              : "test ! -e \"$1\" && ! rpm -q \"$2\" >/dev/null 2>&1",
+                          "sh", "/usr/lib/sysctl.d/30-unprivileged-ports.conf", name, NULL};
+    return guest_run(r, "nothing-left", gone, 0, checks);
+}
+
+/* Fetch a page through qemu's forward with a real HTTP client. A page that
+ * must be served may take a moment after boot (the user manager starts it):
+ * retry until the deadline; a page that must not be served gets one try. */
+static bool step_fetch(struct runner *r, const struct step *st, struct checks *checks)
+{
+    static const char body[] = "portcheck user-service ok";
+    bool https = st->fetch == FETCH_HTTPS;
+    int port = https ? r->fwd_https : r->fwd_http;
+    if (!port) {
+        snprintf(r->reason, sizeof r->reason, "scenario fetches a page but its VM has no network");
+        return false;
+    }
+    cleanup_free char *url = xasprintf("%s://127.0.0.1:%d/", https ? "https" : "http", port);
+    char *argv[] = {"curl", "--silent", "--show-error", "--max-time", "5", "--insecure", url, NULL};
+    double deadline = now_monotonic() + (st->expect_served ? scaled(r, 60) : 0);
+    char got[64];
+    bool served;
+    for (;;) {
+        struct spawn_result res;
+        spawn_run(argv, 10, false, &res);
+        res.out[strcspn(res.out, "\r\n")] = '\0';
+        served = res.exit_code == 0 && strcmp(res.out, body) == 0;
+        if (served)
+            snprintf(got, sizeof got, "%s", body);
+        else if (res.exit_code == 0)
+            snprintf(got, sizeof got, "other page: %.40s", res.out);
+        else
+            snprintf(got, sizeof got, "no page (curl exit %d)", res.exit_code);
+        spawn_result_free(&res);
+        if (served || now_monotonic() >= deadline || signals_pending())
+            break;
+        signals_sleep(1.0);
+    }
+    cleanup_free char *what = xasprintf("%s:%d", https ? "https" : "http", https ? 443 : 80);
+    const char *expect = st->expect_served ? body : "no page";
+    checks_add_verdict(checks, what, expect, got, served == st->expect_served);
+    return true;
+}
+
 static bool run_step(struct runner *r, const struct step *st, struct checks *checks)
 {
     switch (st->kind) {
     case STEP_FACTS:
         return step_facts(r, st, checks);
-    case STEP_INSTALL: {
-        if (!r->pkg_guest_path) {
-            snprintf(r->reason, sizeof r->reason, "no package to install");
-            return false;
-        }
-        /* Debian's rpm has an empty database: nothing would satisfy the
-         * scriptlets' /bin/sh requirement, so dependencies are not checked. */
-        const char *deb[] = {"dpkg", "-i", r->pkg_guest_path, NULL};
-        const char *rpm[] = {"rpm", "-i", "--nodeps", r->pkg_guest_path, NULL};
-        const char *dnf[] = {"dnf", "-y", "--disablerepo=*", "install", r->pkg_guest_path, NULL};
-        const char *const *argv = strcmp(r->pkg->format, "deb") == 0 ? deb
-                                  : strcmp(r->img->distro, "fedora") == 0 ? dnf
-                                                                          : rpm;
-        return guest_run(r, "install", argv, st->expect_exit, checks);
-    }
+    case STEP_INSTALL:
+    case STEP_INSTALL_OLD:
+        return step_install(r, st->kind == STEP_INSTALL ? r->pkg_guest_path : r->old_pkg_guest_path,
+                            st->kind == STEP_INSTALL ? "install" : "install-old", checks);
+    case STEP_REMOVE:
+    case STEP_PURGE:
+        return step_remove(r, st->kind == STEP_PURGE, checks);
+    case STEP_FETCH:
+        return step_fetch(r, st, checks);
     case STEP_RUN:
         return guest_run(r, st->label, st->argv, st->expect_exit, checks);
     case STEP_REBOOT:
@@ -370,18 +476,19 @@ static json_t *image_json(const struct run_config *cfg, const struct image_info 
     return o;
 }
 
-static const struct package_info *package_for(const struct run_config *cfg, const struct image_info *img)
+static const struct package_info *package_for(const struct package_info *const *pkgs, size_t n,
+                                              const struct image_info *img)
 {
-    for (size_t i = 0; i < cfg->npackages; i++)
-        if (img->package_format && strcmp(cfg->packages[i]->format, img->package_format) == 0)
-            return cfg->packages[i];
+    for (size_t i = 0; i < n; i++)
+        if (img->package_format && strcmp(pkgs[i]->format, img->package_format) == 0)
+            return pkgs[i];
     return NULL;
 }
 
 json_t *runner_image_unavailable(const struct run_config *cfg, const struct image_info *img, const char *status,
                                  const char *reason)
 {
-    json_t *o = image_json(cfg, img, package_for(cfg, img));
+    json_t *o = image_json(cfg, img, package_for(cfg->packages, cfg->npackages, img));
     json_t *list = json_object_get(o, "scenarios");
     for (size_t i = 0; i < cfg->nwanted; i++)
         json_array_append_new(list, scenario_json(cfg->wanted[i], status, 0, reason, NULL, NULL));
@@ -396,7 +503,7 @@ static bool run_prerequisites(struct runner *r, const struct scenario *sc)
     for (const struct scenario *p = sc->after ? scenario_find(sc->after) : NULL; p && n < 8;
          p = p->after ? scenario_find(p->after) : NULL)
         chain[n++] = p;
-    if (!fresh_vm(r, sc->name))
+    if (!fresh_vm(r, sc))
         return false;
     for (size_t i = n; i-- > 0;) {
         struct checks scratch = {0};
@@ -410,7 +517,8 @@ static bool run_prerequisites(struct runner *r, const struct scenario *sc)
 json_t *runner_run_image(const struct run_config *cfg, const struct image_info *img)
 {
     struct runner r = {.cfg = cfg, .img = img};
-    r.pkg = package_for(cfg, img);
+    r.pkg = package_for(cfg->packages, cfg->npackages, img);
+    r.old_pkg = package_for(cfg->old_packages, cfg->nold_packages, img);
     json_t *out = image_json(cfg, img, r.pkg);
     json_t *list = json_object_get(out, "scenarios");
     r.boots = json_object_get(out, "boots");
@@ -440,6 +548,13 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
             json_array_append_new(list, scenario_json(sc, "error", 0, payload_error, NULL, NULL));
             continue;
         }
+        if (sc->needs_old_package && !r.old_pkg) {
+            cleanup_free char *why = xasprintf("no older %s package given: pass --old-package (make deb "
+                                               "PKG_VERSION=0.0.1 builds one)",
+                                               img->package_format);
+            json_array_append_new(list, scenario_json(sc, "skip", 0, why, NULL, NULL));
+            continue;
+        }
         if (sc->needs_package && !r.pkg) {
             cleanup_free char *why = xasprintf("no %s package given: pass --package with a .%s",
                                                img->package_format, img->package_format);
@@ -448,7 +563,7 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
         }
         progress_note(img->name, "%s: start", sc->name);
         bool continues = sc->after && previous && r.alive && strcmp(sc->after, previous->name) == 0;
-        bool ok = continues ? true : sc->after ? run_prerequisites(&r, sc) : fresh_vm(&r, sc->name);
+        bool ok = continues ? true : sc->after ? run_prerequisites(&r, sc) : fresh_vm(&r, sc);
         for (size_t k = 0; ok && k < sc->nsteps; k++)
             ok = run_step(&r, &sc->steps[k], &checks);
         if (!ok) {
@@ -477,6 +592,7 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
     free(r.overlay);
     free(r.payload);
     free(r.pkg_guest_path);
+    free(r.old_pkg_guest_path);
     free(r.console_log);
     return out;
 }

@@ -31,7 +31,8 @@ struct run_config {
     size_t nwanted;
     const struct package_info *packages[4]; /* one per format */
     size_t npackages;
-    bool tap;                 /* stream TAP lines as scenarios end */
+    const struct package_info *old_packages[4]; /* for the upgrade scenario */
+    size_t nold_packages;
 };
 
 json_t *runner_run_image(const struct run_config *cfg, const struct image_info *img);

@@ -9,6 +9,16 @@ enum { KERNEL_DEFAULT = 1024, POLICY = 80 };
 
 #define FACTS(p) {.kind = STEP_FACTS, .port_start = (p)}
 
+#define RUN(lbl, ...) {.kind = STEP_RUN, .label = (lbl), .argv = {__VA_ARGS__, NULL}}
+#define SH(lbl, script) RUN(lbl, "sh", "-c", script)
+#define REBOOT {.kind = STEP_REBOOT}
+#define VENDOR_FILE "/usr/lib/sysctl.d/30-unprivileged-ports.conf"
+#define MASK_FILE "/etc/sysctl.d/30-unprivileged-ports.conf"
+#define ADMIN_FILE "/etc/sysctl.d/60-local.conf"
+
+/* The table is in run order. Scenarios with `after` continue the VM the
+ * named scenario left behind; asked for alone, their predecessors run first
+ * (unreported) to reach the same state. */
 const struct scenario scenarios[] = {
     {
         .name = "baseline",
@@ -28,12 +38,109 @@ const struct scenario scenarios[] = {
     },
     {
         .name = "reboot",
-        .summary = "After a real reboot (a new boot_id) systemd-sysctl applies the file from /usr/lib/sysctl.d "
+        .summary = "After a real reboot (a new boot_id) the boot applies the file from /usr/lib/sysctl.d "
                    "and the same checks hold.",
         .after = "install",
         .needs_package = true,
-        .steps = {{.kind = STEP_REBOOT}, FACTS(POLICY)},
+        .steps = {REBOOT, FACTS(POLICY)},
         .nsteps = 2,
+    },
+    {
+        .name = "cold-boot",
+        .summary = "Powered off (qemu exits) and started again by a new qemu on the same disk: 80 holds.",
+        .after = "reboot",
+        .needs_package = true,
+        .steps = {{.kind = STEP_COLDBOOT}, FACTS(POLICY)},
+        .nsteps = 2,
+    },
+    {
+        .name = "override",
+        .summary = "An admin file " ADMIN_FILE " setting 1024 wins over the vendor file after a reboot "
+                   "(files in /etc and later names win).",
+        .after = "cold-boot",
+        .needs_package = true,
+        .steps = {SH("write-admin-1024", "echo 'net.ipv4.ip_unprivileged_port_start = 1024' > " ADMIN_FILE),
+                  REBOOT, FACTS(KERNEL_DEFAULT), RUN("remove-admin-file", "rm", "-f", ADMIN_FILE)},
+        .nsteps = 4,
+    },
+    {
+        .name = "mask",
+        .summary = "Masking the vendor file with a /dev/null symlink of the same name in /etc/sysctl.d gives "
+                   "1024 after a reboot.",
+        .after = "override",
+        .needs_package = true,
+        .steps = {RUN("mask", "ln", "-sf", "/dev/null", MASK_FILE), REBOOT, FACTS(KERNEL_DEFAULT),
+                  RUN("unmask", "rm", "-f", MASK_FILE)},
+        .nsteps = 4,
+    },
+    {
+        .name = "remove",
+        .summary = "Removing the package restores 1024 at once and after a reboot; with an admin file setting "
+                   "80 in /etc, removal keeps 80.",
+        .after = "mask",
+        .needs_package = true,
+        .steps = {RUN("reapply", "sysctl", "-q", "--system"), FACTS(POLICY), {.kind = STEP_REMOVE}, FACTS(KERNEL_DEFAULT),
+                  REBOOT, FACTS(KERNEL_DEFAULT), {.kind = STEP_INSTALL}, FACTS(POLICY),
+                  SH("write-admin-80", "echo 'net.ipv4.ip_unprivileged_port_start = 80' > " ADMIN_FILE),
+                  {.kind = STEP_REMOVE}, FACTS(POLICY), RUN("remove-admin-file", "rm", "-f", ADMIN_FILE)},
+        .nsteps = 12,
+    },
+    {
+        .name = "purge",
+        .summary = "Purging the package restores 1024 at once and after a reboot, and leaves no file of it "
+                   "behind.",
+        .after = "remove",
+        .needs_package = true,
+        .steps = {{.kind = STEP_INSTALL}, FACTS(POLICY), {.kind = STEP_PURGE}, FACTS(KERNEL_DEFAULT),
+                  REBOOT, FACTS(KERNEL_DEFAULT)},
+        .nsteps = 6,
+    },
+    {
+        .name = "runtime-only",
+        .summary = "No package, only `sysctl -w` as root: 80 binds until the next boot, then the value is "
+                   "1024 and the bind gets EACCES again. The problem the package exists to solve.",
+        .steps = {RUN("sysctl-w", "sysctl", "-q", "-w", "net.ipv4.ip_unprivileged_port_start=80"), FACTS(POLICY),
+                  REBOOT, FACTS(KERNEL_DEFAULT)},
+        .nsteps = 4,
+    },
+    {
+        .name = "upgrade",
+        .summary = "An older build of the same tree, then the current one installed over it: no error, and "
+                   "80 throughout, also after a reboot.",
+        .after = "runtime-only",
+        .needs_package = true,
+        .needs_old_package = true,
+        .steps = {{.kind = STEP_INSTALL_OLD}, FACTS(POLICY), {.kind = STEP_INSTALL}, FACTS(POLICY), REBOOT,
+                  FACTS(POLICY)},
+        .nsteps = 6,
+    },
+    {
+        .name = "kernel-cmdline",
+        .summary = "No package, sysctl.net.ipv4.ip_unprivileged_port_start=80 on the kernel command line: "
+                   "Linux 5.8 and later apply sysctl.* boot parameters themselves, so 80 holds with no "
+                   "userspace involved.",
+        .boot = {.extra_cmdline = "sysctl.net.ipv4.ip_unprivileged_port_start=80"},
+        .steps = {FACTS(POLICY)},
+        .nsteps = 1,
+    },
+    {
+        .name = "user-service-http",
+        .summary = "The use case: nginx as a lingering user's systemd user service on 80 and 443. Without the "
+                   "package it fails to bind and nothing answers; with it, after a reboot, curl on the host "
+                   "gets the page over HTTP and HTTPS.",
+        .needs_package = true,
+        .boot = {.target = "multi-user.target", .network = true},
+        .steps = {RUN("enable-linger", "loginctl", "enable-linger", "portuser"),
+                  /* The user manager's own socket: the image has no user D-Bus. */
+                  SH("service-failed-without-package",
+                     "for i in $(seq 60); do runuser -u portuser -- env XDG_RUNTIME_DIR=/run/user/1000 "
+                     "systemctl --user is-failed --quiet portcheck-web.service && exit 0; sleep 0.5; done; "
+                     "exit 1"),
+                  {.kind = STEP_FETCH, .fetch = FETCH_HTTP, .expect_served = false},
+                  {.kind = STEP_INSTALL}, REBOOT,
+                  {.kind = STEP_FETCH, .fetch = FETCH_HTTP, .expect_served = true},
+                  {.kind = STEP_FETCH, .fetch = FETCH_HTTPS, .expect_served = true}},
+        .nsteps = 7,
     },
 };
 

@@ -10,12 +10,19 @@
 #include <stddef.h>
 
 enum step_kind {
-    STEP_FACTS,    /* ask for facts; they must match port_start */
-    STEP_INSTALL,  /* install the run's package with the image's tool */
-    STEP_RUN,      /* run argv in the guest; exit must be expect_exit */
-    STEP_REBOOT,   /* in-guest reboot; the boot_id must change */
-    STEP_COLDBOOT, /* power off, qemu exits, a new qemu on the same disk */
+    STEP_FACTS,       /* ask for facts; they must match port_start */
+    STEP_INSTALL,     /* install the run's package with the image's tool */
+    STEP_INSTALL_OLD, /* install the older package (--old-package) */
+    STEP_REMOVE,      /* remove the package (dpkg -r, rpm -e) */
+    STEP_PURGE,       /* purge it (dpkg -P, rpm -e) and check nothing of it is left */
+    STEP_RUN,         /* run argv in the guest; exit must be expect_exit */
+    STEP_REBOOT,      /* in-guest reboot; the boot_id must change */
+    STEP_COLDBOOT,    /* power off, qemu exits, a new qemu on the same disk */
+    STEP_FETCH,       /* fetch a URL from the host through a forwarded port */
 };
+
+/* What the host fetches in STEP_FETCH. */
+enum fetch_target { FETCH_HTTP, FETCH_HTTPS };
 
 #define STEP_MAX_ARGS 12
 
@@ -25,15 +32,27 @@ struct step {
     const char *label;                   /* STEP_RUN: the check's name */
     const char *argv[STEP_MAX_ARGS];     /* STEP_RUN */
     int expect_exit;                     /* STEP_RUN, STEP_INSTALL */
+    enum fetch_target fetch;             /* STEP_FETCH */
+    bool expect_served;                  /* STEP_FETCH: the page, or no answer */
 };
 
-#define SCENARIO_MAX_STEPS 8
+#define SCENARIO_MAX_STEPS 14
+
+/* How a scenario's VM boots. The zero value is the fast path: the harness's
+ * initramfs, systemd.unit=portcheck.target, no network device. */
+struct boot_profile {
+    const char *target;        /* another systemd target, e.g. multi-user.target */
+    const char *extra_cmdline; /* appended to the kernel command line */
+    bool network;              /* user-mode NIC with 80/443 forwarded from 127.0.0.1 */
+};
 
 struct scenario {
     const char *name;
     const char *summary;      /* one sentence for the report */
     const char *after;        /* continue that scenario's VM, or NULL */
     bool needs_package;
+    bool needs_old_package;
+    struct boot_profile boot;
     struct step steps[SCENARIO_MAX_STEPS];
     size_t nsteps;
 };

@@ -80,10 +80,27 @@ debian_customize() {
             systemctl --root="$root" enable portcheck-agent.service >&2
             # The console stays a plain log: a getty there would vhangup() it.
             systemctl --root="$root" mask serial-getty@ttyS0.service >&2
+            install -m 0644 "$here/guest/10-portcheck.network" "$root/etc/systemd/network/"
+            systemctl --root="$root" enable systemd-networkd.service >&2
+            debian_user_web_service "$root"
             ;;
         sysvinit)
             install -m 0755 "$here/guest/portcheck-agent.init" "$root/etc/init.d/portcheck-agent"
             chroot "$root" update-rc.d portcheck-agent defaults >&2
             ;;
     esac
+}
+
+# The user-service-http scenario's server: nginx as portuser's own systemd
+# user service. The distro's system-wide nginx stays off, or it would hold
+# port 80 as root in every multi-user boot.
+debian_user_web_service() {
+    local root=$1 home="$1/home/portuser"
+    [ -x "$root/usr/sbin/nginx" ] || return 0
+    systemctl --root="$root" disable nginx.service >&2 2>/dev/null || true
+    mkdir -p "$home/.config/systemd/user/default.target.wants" "$home/.config/portcheck"
+    install -m 0644 "$here/guest/portuser/portcheck-web.service" "$home/.config/systemd/user/"
+    ln -sf ../portcheck-web.service "$home/.config/systemd/user/default.target.wants/portcheck-web.service"
+    install -m 0644 "$here/guest/portuser/nginx.conf" "$home/.config/portcheck/nginx.conf"
+    chroot "$root" chown -R portuser:portuser /home/portuser/.config
 }

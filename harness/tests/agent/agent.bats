@@ -63,12 +63,19 @@ fifo_channel() {
     # Hold a writer open so the agent does not read EOF before we write
     # (fd 3 is bats' own).
     exec 7<>"$dir/cmds"
-    unshare --net -- "$1" --channel "$dir/cmds" --reopen 0 >"$dir/answers" 2>"$dir/stderr" &
+    unshare --net -- "$1" --channel "$dir/cmds" --reopen 0 >"$dir/answers" 2>"$dir/stderr" 7>&- &
     local pid=$!
     printf '%s\n' '{"cmd":"facts","id":2}' '{"cmd":"run","id":3,"argv":["echo","hi"]}' >&7
     sleep 2
     exec 7>&-
-    local rc=0
+    local rc=0 i
+    # EOF must end it (--reopen 0); a hang is a failure, not a stuck run.
+    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill "$pid"
+        echo "the agent did not exit at end of file" >&2
+        return 1
+    fi
     wait "$pid" || rc=$?
     cat "$dir/stderr"
     stderr=$(cat "$dir/stderr")
