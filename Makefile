@@ -17,6 +17,7 @@ include packaging/packaging.mk
 include harness/harness.mk
 include vm-images/images.mk
 include tests/tests.mk
+include tests/faults.mk
 
 # The main job: packages, the default image (built or reused), every
 # scenario on it, the matrix on the terminal, the reports in $(OUT).

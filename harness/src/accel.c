@@ -15,9 +15,9 @@
 /* Under working KVM the banner comes in well under a second. */
 #define KVM_PROBE_SECONDS 6.0
 
-static bool kvm_boots(const char *kernel, const char *initrd)
+static bool kvm_boots(const char *qemu, const char *kernel, const char *initrd)
 {
-    struct vm_spec spec = {.accel = "kvm", .kernel = kernel, .initrd = initrd, .mem_mb = 256, .smp = 1,
+    struct vm_spec spec = {.qemu = qemu, .accel = "kvm", .kernel = kernel, .initrd = initrd, .mem_mb = 256, .smp = 1,
                            .append = "console=ttyS0 panic=-1"};
     struct vm vm;
     char err[256];
@@ -46,7 +46,7 @@ static bool kvm_boots(const char *kernel, const char *initrd)
     return banner;
 }
 
-const char *accel_choose(const char *requested, const char *kernel, const char *initrd, const char **why)
+const char *accel_choose(const char *requested, const char *qemu, const char *kernel, const char *initrd, const char **why)
 {
     if (strcmp(requested, "tcg") == 0) {
         *why = "requested";
@@ -62,7 +62,7 @@ const char *accel_choose(const char *requested, const char *kernel, const char *
         return "tcg";
     }
     close(fd);
-    if (kvm_boots(kernel, initrd)) {
+    if (kvm_boots(qemu, kernel, initrd)) {
         *why = "a test boot under KVM printed its banner";
         return "kvm";
     }

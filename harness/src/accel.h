@@ -5,7 +5,7 @@
 #define PORTCHECK_ACCEL_H
 
 /* requested: "auto", "kvm" or "tcg". kernel/initrd: any bootable pair.
- * Returns "kvm" or "tcg"; *why says how it was decided (static string). */
-const char *accel_choose(const char *requested, const char *kernel, const char *initrd, const char **why);
+ * qemu: the binary or NULL. Returns "kvm" or "tcg"; *why says how it was decided (static string). */
+const char *accel_choose(const char *requested, const char *qemu, const char *kernel, const char *initrd, const char **why);
 
 #endif

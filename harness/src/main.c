@@ -11,6 +11,7 @@
 #include "report.h"
 #include "runner.h"
 #include "signals.h"
+#include "spawn.h"
 #include "util.h"
 
 #include <errno.h>
@@ -48,6 +49,8 @@ static const char usage_text[] =
     "  --tap                   TAP on stdout as images finish\n"
     "  --images-dir DIR        where build-image and recipes are (default vm-images)\n"
     "  --agent FILE            the guest agent binary (default: portcheck-agent beside portcheck)\n"
+    "  --kernel-arg ARG        one more kernel argument for every boot (debugging, fault tests)\n"
+    "  --qemu FILE             the qemu binary (default qemu-system-x86_64 on PATH)\n"
     "\n"
     "Exit status: 0 every scenario passed or skipped, 1 a scenario failed, 2 usage or\n"
     "infrastructure error (an error status, a bad argument), 130 interrupted by SIGINT.\n";
@@ -71,6 +74,8 @@ struct options {
     const char *accel;
     const char *images_dir;
     const char *agent;
+    const char *kernel_arg;
+    const char *qemu;
     const char *package_paths[4];
     size_t npackages;
     const char *old_package_paths[4];
@@ -144,12 +149,13 @@ static double parse_double(const char *s, const char *what, double min, double m
 
 static void parse_run_options(int argc, char **argv, struct options *o)
 {
-    enum { OPT_IMAGE = 256, OPT_SCENARIO, OPT_PACKAGE, OPT_OLD_PACKAGE, OPT_OUT, OPT_ACCEL, OPT_JOBS, OPT_SCALE, OPT_MEM, OPT_TAP,
+    enum { OPT_IMAGE = 256, OPT_SCENARIO, OPT_PACKAGE, OPT_OLD_PACKAGE, OPT_KERNEL_ARG, OPT_QEMU, OPT_OUT, OPT_ACCEL, OPT_JOBS, OPT_SCALE, OPT_MEM, OPT_TAP,
            OPT_IMAGES_DIR, OPT_AGENT };
     static const struct option longopts[] = {
         {"image", required_argument, NULL, OPT_IMAGE},     {"scenario", required_argument, NULL, OPT_SCENARIO},
         {"package", required_argument, NULL, OPT_PACKAGE}, {"out", required_argument, NULL, OPT_OUT},
         {"old-package", required_argument, NULL, OPT_OLD_PACKAGE},
+        {"kernel-arg", required_argument, NULL, OPT_KERNEL_ARG}, {"qemu", required_argument, NULL, OPT_QEMU},
         {"accel", required_argument, NULL, OPT_ACCEL},     {"jobs", required_argument, NULL, OPT_JOBS},
         {"timeout-scale", required_argument, NULL, OPT_SCALE}, {"mem", required_argument, NULL, OPT_MEM},
         {"tap", no_argument, NULL, OPT_TAP},               {"images-dir", required_argument, NULL, OPT_IMAGES_DIR},
@@ -180,6 +186,13 @@ static void parse_run_options(int argc, char **argv, struct options *o)
             o->old_package_paths[o->nold_packages++] = optarg;
             break;
         case OPT_OUT: o->out_dir = optarg; break;
+        case OPT_KERNEL_ARG:
+            /* One kernel argument: no spaces, so it cannot smuggle in others. */
+            if (!optarg[0] || strpbrk(optarg, " \t\n\"'"))
+                usage_error("--kernel-arg '%s' must be one argument without spaces or quotes", optarg);
+            o->kernel_arg = optarg;
+            break;
+        case OPT_QEMU: o->qemu = optarg; break;
         case OPT_ACCEL:
             if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") && strcmp(optarg, "tcg"))
                 usage_error("--accel '%s' is not auto, kvm or tcg", optarg);
@@ -247,6 +260,9 @@ static void validate(struct options *o, struct run_config *cfg, struct package_i
     if (access(o->agent, X_OK) != 0)
         usage_error("guest agent %s is missing or not executable: build it with make portcheck, or pass --agent",
                     o->agent);
+    const char *qemu = o->qemu ? o->qemu : "qemu-system-x86_64";
+    if (!program_on_path(qemu))
+        usage_error("qemu binary %s not found: apt-get install qemu-system-x86, or pass --qemu", qemu);
     cleanup_free char *work = xasprintf("%s/work", o->out_dir);
     if (!mkdir_p(work, 0755) || access(o->out_dir, W_OK) != 0) {
         fprintf(stderr, "portcheck: output directory %s is not writable (%s): pass --out with a writable directory\n",
@@ -257,6 +273,8 @@ static void validate(struct options *o, struct run_config *cfg, struct package_i
     cfg->agent_path = o->agent;
     cfg->timeout_scale = o->timeout_scale;
     cfg->mem_mb = o->mem_mb;
+    cfg->kernel_arg = o->kernel_arg;
+    cfg->qemu = o->qemu;
 }
 
 static json_t *load_result(const char *path)
@@ -394,7 +412,7 @@ static int cmd_run(int argc, char **argv)
         if (imgs[i].dir) {
             cleanup_free char *kernel = xasprintf("%s/vmlinuz", imgs[i].dir);
             cleanup_free char *initrd = xasprintf("%s/fastboot.cpio.gz", imgs[i].dir);
-            cfg.accel = accel_choose(o.accel, kernel, initrd, &why);
+            cfg.accel = accel_choose(o.accel, o.qemu, kernel, initrd, &why);
             break;
         }
     }

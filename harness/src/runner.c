@@ -177,6 +177,7 @@ static void stop_vm(struct runner *r)
 static bool start_vm(struct runner *r, const char *how)
 {
     struct vm_spec spec = {
+        .qemu = r->cfg->qemu,
         .accel = r->cfg->accel,
         .kernel = NULL,
         .mem_mb = r->cfg->mem_mb,
@@ -193,9 +194,9 @@ static bool start_vm(struct runner *r, const char *how)
     cleanup_free char *kernel = xasprintf("%s/vmlinuz", r->img->dir);
     cleanup_free char *initrd = xasprintf("%s/fastboot.cpio.gz", r->img->dir);
     cleanup_free char *append = xasprintf(
-        "console=ttyS0 root=/dev/vda ro quiet systemd.unit=%s systemd.show_status=0 %s %s",
+        "console=ttyS0 root=/dev/vda ro quiet systemd.unit=%s systemd.show_status=0 %s %s %s",
         r->profile.target ? r->profile.target : "portcheck.target", r->img->cmdline ? r->img->cmdline : "",
-        r->profile.extra_cmdline ? r->profile.extra_cmdline : "");
+        r->profile.extra_cmdline ? r->profile.extra_cmdline : "", r->cfg->kernel_arg ? r->cfg->kernel_arg : "");
     spec.kernel = kernel;
     spec.initrd = initrd;
     spec.append = append;
