@@ -32,6 +32,12 @@ PKG_DEB_OLD := $(OUT)/unprivileged-ports_$(OLD_VERSION)_all.deb
 deb-old:
 	$(MAKE) --no-print-directory deb PKG_VERSION=$(OLD_VERSION)
 
+# Boot-to-verdict: the harness's boot against the plain boot, alternating.
+BENCH_RUNS ?= 5
+.PHONY: bench
+bench: portcheck image-deps
+	$(HARNESS_BUILD)/portcheck bench --image $(DEFAULT_IMAGE) --runs $(BENCH_RUNS) --out $(OUT)/bench
+
 clean:
 	rm -rf $(OUT) harness/build
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 /* Under working KVM the banner comes in well under a second. */
-#define KVM_PROBE_SECONDS 6.0
+#define KVM_PROBE_SECONDS 3.0
 
 static bool kvm_boots(const char *qemu, const char *kernel, const char *initrd)
 {
@@ -66,6 +66,6 @@ const char *accel_choose(const char *requested, const char *qemu, const char *ke
         *why = "a test boot under KVM printed its banner";
         return "kvm";
     }
-    *why = "/dev/kvm exists but a test boot printed nothing within 6 s (nested KVM hangs)";
+    *why = "/dev/kvm exists but a test boot printed nothing within 3 s (nested KVM hangs)";
     return "tcg";
 }

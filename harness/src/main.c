@@ -5,6 +5,7 @@
  * reports from the merged results. */
 #define _GNU_SOURCE
 #include "accel.h"
+#include "bench.h"
 #include "images.h"
 #include "package.h"
 #include "progress.h"
@@ -34,6 +35,9 @@ static const char usage_text[] =
     "Usage: portcheck run [OPTION]...       boot images, run scenarios, write reports\n"
     "       portcheck report FILE.json --format md|junit|tap|json [--output FILE]\n"
     "       portcheck list                  the images and scenarios there are\n"
+    "       portcheck bench [--image NAME] [--runs N] [--accel A] [--out DIR]\n"
+    "                                       boot N times the harness's way and N times the\n"
+    "                                       plain way, alternating, and compare\n"
     "       portcheck --help | --version\n"
     "\n"
     "Options of run:\n"
@@ -45,7 +49,7 @@ static const char usage_text[] =
     "  --accel auto|kvm|tcg    auto tries a short KVM boot and falls back to TCG (default auto)\n"
     "  --jobs N                images run in parallel (default: the number of CPUs)\n"
     "  --timeout-scale F       multiply every guest deadline by F (default 1)\n"
-    "  --mem MB                guest memory (default 768)\n"
+    "  --mem MB                guest memory (default 512; scenarios that need more ask for it)\n"
     "  --tap                   TAP on stdout as images finish\n"
     "  --images-dir DIR        where build-image and recipes are (default vm-images)\n"
     "  --agent FILE            the guest agent binary (default: portcheck-agent beside portcheck)\n"
@@ -83,23 +87,11 @@ struct options {
     int jobs;
     double timeout_scale;
     int mem_mb;
+    bool mem_fixed;
     bool tap;
     bool all_scenarios;
     bool want[64];
 };
-
-static char *self_dir(void)
-{
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n < 0)
-        die_errno("readlink /proc/self/exe");
-    buf[n] = '\0';
-    char *slash = strrchr(buf, '/');
-    if (slash)
-        *slash = '\0';
-    return xstrdup(buf);
-}
 
 static void add_list(const char *arg, void (*add)(struct options *, const char *), struct options *o)
 {
@@ -165,7 +157,7 @@ static void parse_run_options(int argc, char **argv, struct options *o)
     o->accel = "auto";
     o->images_dir = "vm-images";
     o->timeout_scale = 1;
-    o->mem_mb = 768;
+    o->mem_mb = 512;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o->jobs = cpus > 0 ? (int)cpus : 1;
     int c;
@@ -200,7 +192,10 @@ static void parse_run_options(int argc, char **argv, struct options *o)
             break;
         case OPT_JOBS: o->jobs = (int)parse_double(optarg, "--jobs", 1, 64); break;
         case OPT_SCALE: o->timeout_scale = parse_double(optarg, "--timeout-scale", 0.01, 100); break;
-        case OPT_MEM: o->mem_mb = (int)parse_double(optarg, "--mem", 128, 16384); break;
+        case OPT_MEM:
+            o->mem_mb = (int)parse_double(optarg, "--mem", 128, 16384);
+            o->mem_fixed = true;
+            break;
         case OPT_TAP: o->tap = true; break;
         case OPT_IMAGES_DIR: o->images_dir = optarg; break;
         case OPT_AGENT: o->agent = optarg; break;
@@ -254,7 +249,7 @@ static void validate(struct options *o, struct run_config *cfg, struct package_i
     inspect_packages(o->old_package_paths, o->nold_packages, pkgs + 4, cfg->old_packages, &cfg->nold_packages,
                      "--old-package");
     if (!o->agent) {
-        cleanup_free char *dir = self_dir();
+        cleanup_free char *dir = exe_dir();
         o->agent = xasprintf("%s/portcheck-agent", dir);
     }
     if (access(o->agent, X_OK) != 0)
@@ -273,6 +268,7 @@ static void validate(struct options *o, struct run_config *cfg, struct package_i
     cfg->agent_path = o->agent;
     cfg->timeout_scale = o->timeout_scale;
     cfg->mem_mb = o->mem_mb;
+    cfg->mem_fixed = o->mem_fixed;
     cfg->kernel_arg = o->kernel_arg;
     cfg->qemu = o->qemu;
 }
@@ -542,5 +538,7 @@ int main(int argc, char **argv)
         return cmd_report(argc, argv);
     if (strcmp(argv[1], "list") == 0)
         return cmd_list();
+    if (strcmp(argv[1], "bench") == 0)
+        return cmd_bench(argc, argv);
     usage_error("unknown command '%s'", argv[1]);
 }

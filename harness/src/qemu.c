@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -200,10 +201,12 @@ bool vm_poll_exit(struct vm *vm)
     if (vm->pid <= 0)
         return true;
     int status;
-    pid_t r = waitpid(vm->pid, &status, WNOHANG);
+    struct rusage ru;
+    pid_t r = wait4(vm->pid, &status, WNOHANG, &ru);
     if (r == vm->pid) {
         vm->exited = true;
         vm->exit_status = status;
+        vm->peak_rss_kb = ru.ru_maxrss;
         return true;
     }
     return false;
@@ -234,11 +237,13 @@ void vm_stop(struct vm *vm)
         if (!vm_poll_exit(vm)) {
             kill(-vm->pid, SIGKILL);
             kill(vm->pid, SIGKILL);
-            int status;
-            while (waitpid(vm->pid, &status, 0) < 0 && errno == EINTR)
+            int status = 0;
+            struct rusage ru = {0};
+            while (wait4(vm->pid, &status, 0, &ru) < 0 && errno == EINTR)
                 ;
             vm->exited = true;
             vm->exit_status = status;
+            vm->peak_rss_kb = ru.ru_maxrss;
         }
     }
     cleanup_closep(&vm->pidfd);

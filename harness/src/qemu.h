@@ -28,6 +28,7 @@ struct vm {
     int agent_fd;    /* our end of the virtio-serial agent port */
     bool exited;
     int exit_status; /* raw wait status once exited */
+    long peak_rss_kb; /* qemu's peak resident memory, once exited */
 };
 
 /* Start qemu. On failure returns false with a one-line reason. */

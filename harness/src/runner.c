@@ -33,6 +33,7 @@ struct runner {
     char *work_dir, *log_dir, *overlay, *payload, *pkg_guest_path, *old_pkg_guest_path;
     struct boot_profile profile; /* how the current VM boots */
     int fwd_http, fwd_https;     /* its forwarded host ports, when it has a network */
+    long peak_rss_kb;            /* the largest qemu of this image run */
     struct session s;
     bool alive;
     int vm_count;
@@ -169,8 +170,11 @@ static bool wait_for(struct runner *r, enum msg_kind kind, long id, double timeo
 
 static void stop_vm(struct runner *r)
 {
-    if (r->s.console_log)
+    if (r->s.console_log) {
         session_end(&r->s);
+        if (r->s.vm.peak_rss_kb > r->peak_rss_kb)
+            r->peak_rss_kb = r->s.vm.peak_rss_kb;
+    }
     r->alive = false;
 }
 
@@ -191,12 +195,19 @@ static bool start_vm(struct runner *r, const char *how)
         spec.fwd_http = r->fwd_http;
         spec.fwd_https = r->fwd_https;
     }
+    if (r->profile.mem_mb > spec.mem_mb && !r->cfg->mem_fixed)
+        spec.mem_mb = r->profile.mem_mb;
     cleanup_free char *kernel = xasprintf("%s/vmlinuz", r->img->dir);
-    cleanup_free char *initrd = xasprintf("%s/fastboot.cpio.gz", r->img->dir);
-    cleanup_free char *append = xasprintf(
-        "console=ttyS0 root=/dev/vda ro quiet systemd.unit=%s systemd.show_status=0 %s %s %s",
-        r->profile.target ? r->profile.target : "portcheck.target", r->img->cmdline ? r->img->cmdline : "",
-        r->profile.extra_cmdline ? r->profile.extra_cmdline : "", r->cfg->kernel_arg ? r->cfg->kernel_arg : "");
+    cleanup_free char *initrd =
+        xasprintf("%s/%s", r->img->dir, r->profile.reference ? "initrd.img" : "fastboot.cpio.gz");
+    cleanup_free char *unit = r->profile.reference ? xstrdup("")
+                                                   : xasprintf("systemd.unit=%s systemd.show_status=0",
+                                                               r->profile.target ? r->profile.target
+                                                                                 : "portcheck.target");
+    cleanup_free char *append =
+        xasprintf("console=ttyS0 root=/dev/vda ro quiet %s %s %s %s", unit, r->img->cmdline ? r->img->cmdline : "",
+                  r->profile.extra_cmdline ? r->profile.extra_cmdline : "",
+                  r->cfg->kernel_arg ? r->cfg->kernel_arg : "");
     spec.kernel = kernel;
     spec.initrd = initrd;
     spec.append = append;
@@ -222,6 +233,7 @@ static bool fresh_vm(struct runner *r, const struct scenario *sc)
     const char *scenario = sc->name;
     stop_vm(r);
     r->profile = sc->boot;
+    r->profile.reference = r->profile.reference || r->cfg->reference_boot;
     free(r->console_log);
     r->console_log = xasprintf("%s/%02d-%s.console.log", r->log_dir, r->vm_count + 1, scenario);
     if (!make_overlay(r))
@@ -587,6 +599,7 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
         previous = sc;
     }
     stop_vm(&r);
+    json_object_set_new(out, "qemu_peak_rss_mib", json_real((double)r.peak_rss_kb / 1024.0));
     remove_tree(r.work_dir);
     free(r.work_dir);
     free(r.log_dir);

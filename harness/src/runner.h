@@ -27,6 +27,8 @@ struct run_config {
     const char *accel;        /* "kvm" or "tcg", decided before the runs */
     double timeout_scale;     /* multiplies every guest deadline */
     int mem_mb;
+    bool mem_fixed;           /* --mem given: no scenario gets more */
+    bool reference_boot;      /* every VM boots the plain way (bench) */
     const char *kernel_arg;   /* appended to every boot's command line, or NULL */
     const char *qemu;         /* qemu binary, or NULL for the default */
     const struct scenario *wanted[32];

@@ -129,7 +129,7 @@ const struct scenario scenarios[] = {
                    "package it fails to bind and nothing answers; with it, after a reboot, curl on the host "
                    "gets the page over HTTP and HTTPS.",
         .needs_package = true,
-        .boot = {.target = "multi-user.target", .network = true},
+        .boot = {.target = "multi-user.target", .network = true, .mem_mb = 768},
         .steps = {RUN("enable-linger", "loginctl", "enable-linger", "portuser"),
                   /* The user manager's own socket: the image has no user D-Bus. */
                   SH("service-failed-without-package",

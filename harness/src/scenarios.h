@@ -44,6 +44,10 @@ struct boot_profile {
     const char *target;        /* another systemd target, e.g. multi-user.target */
     const char *extra_cmdline; /* appended to the kernel command line */
     bool network;              /* user-mode NIC with 80/443 forwarded from 127.0.0.1 */
+    int mem_mb;                /* guest memory when more than the default is needed */
+    /* The plain way, for the benchmark's reference: the distro's own
+     * initramfs and default target, the agent at the end of multi-user. */
+    bool reference;
 };
 
 struct scenario {

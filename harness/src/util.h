@@ -45,5 +45,7 @@ bool mkdir_p(const char *path, unsigned mode);
 void remove_tree(const char *path);
 
 bool str_has_prefix(const char *s, const char *prefix);
+/* The directory of the running binary (the agent is looked up beside it). */
+char *exe_dir(void);
 
 #endif

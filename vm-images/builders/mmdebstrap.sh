@@ -76,8 +76,9 @@ debian_customize() {
 
     case "$R_init" in
         systemd)
-            install -m 0644 "$here/guest/portcheck-agent.service" "$here/guest/portcheck.target" "$root/etc/systemd/system/"
-            systemctl --root="$root" enable portcheck-agent.service >&2
+            install -m 0644 "$here/guest/portcheck-agent.service" "$here/guest/portcheck-agent-fast.service" \
+                "$here/guest/portcheck.target" "$root/etc/systemd/system/"
+            systemctl --root="$root" enable portcheck-agent.service portcheck-agent-fast.service >&2
             # The console stays a plain log: a getty there would vhangup() it.
             systemctl --root="$root" mask serial-getty@ttyS0.service >&2
             install -m 0644 "$here/guest/10-portcheck.network" "$root/etc/systemd/network/"
