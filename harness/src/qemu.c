@@ -63,6 +63,10 @@ static void build_argv(const struct vm_spec *s, struct argv_builder *a)
     arg(a, "-smp");
     snprintf(buf, sizeof buf, "%d", s->smp);
     arg(a, buf);
+    if (s->bios) {
+        arg(a, "-bios");
+        arg(a, s->bios);
+    }
     arg(a, "-kernel");
     arg(a, s->kernel);
     arg(a, "-initrd");

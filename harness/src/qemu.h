@@ -12,6 +12,7 @@
 struct vm_spec {
     const char *qemu;       /* binary, default qemu-system-x86_64 */
     const char *accel;      /* "kvm" or "tcg" */
+    const char *bios;       /* firmware, or NULL for qemu's default (SeaBIOS) */
     const char *kernel, *initrd, *append;
     const char *disk;       /* the qcow2 overlay, read-write */
     const char *payload;    /* read-only raw disk with agent and packages */
