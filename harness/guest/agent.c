@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "channel.h"
 #include "dispatch.h"
+#include "binds.h"
 #include "facts.h"
 #include "fdio.h"
 #include "log.h"
@@ -36,7 +37,7 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "Usage: portcheck-agent [--channel PATH] [--reopen SECONDS] [--dry-run-power]\n"
-            "       portcheck-agent --facts\n"
+            "       portcheck-agent --facts [--as-is]\n"
             "\n"
             "Guest agent of the portcheck harness: talks the line protocol of\n"
             "docs/protocol.md over the virtio-serial port named " CHANNEL_PORT_NAME ".\n"
@@ -48,6 +49,7 @@ static void usage(FILE *to)
             "                     reopening it for this long (default %d; 0: exit)\n"
             "  --dry-run-power    answer reboot/poweroff with bye, then exit 0 (tests)\n"
             "  --facts            print one facts message (id 0) on stdout and exit\n"
+            "  --as-is            bind without dropping privilege (the proof shows it)\n"
             "  --help             this text\n",
             DEFAULT_REOPEN_S);
 }
@@ -63,6 +65,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     static const struct option longopts[] = {
         { "channel", required_argument, NULL, 'c' },
         { "facts", no_argument, NULL, 'f' },
+        { "as-is", no_argument, NULL, 'a' },
         { "dry-run-power", no_argument, NULL, 'd' },
         { "reopen", required_argument, NULL, 'r' },
         { "help", no_argument, NULL, 'h' },
@@ -82,6 +85,9 @@ static void parse_options(int argc, char **argv, struct options *o)
             break;
         case 'f':
             o->facts = true;
+            break;
+        case 'a':
+            binds_keep_privilege = true;
             break;
         case 'd':
             o->dry_run_power = true;
@@ -110,6 +116,8 @@ static void parse_options(int argc, char **argv, struct options *o)
         snprintf(problem, sizeof problem, "unexpected argument '%s' (options only)", argv[optind]);
         bad_usage(problem);
     }
+    if (binds_keep_privilege && !o->facts)
+        bad_usage("--as-is goes with --facts only");
     if (o->facts && (o->channel || o->dry_run_power))
         bad_usage("--facts prints to stdout and takes no channel options");
 }

@@ -5,6 +5,7 @@
 #define PORTCHECK_BINDS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The uid and gid the child drops to (nobody/nogroup). */
@@ -15,5 +16,11 @@
 /* On success sets *proof and *binds (new references) as described for the
  * `facts` message and returns 0; else -1 with a reason in err. */
 int binds_check(json_t **proof, json_t **binds, char *err, size_t errlen);
+
+/* --as-is: bind with whatever privilege the agent has (its proof then shows
+ * it). Only for showing what a namespace's own root may do, e.g. root in a
+ * rootless container binding 80 in its own netns; the host never counts
+ * such binds as an unprivileged user's. */
+extern bool binds_keep_privilege;
 
 #endif

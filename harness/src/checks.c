@@ -52,17 +52,50 @@ bool proof_is_unprivileged(const struct proof *p)
            strcmp(p->cap_eff, "0000000000000000") == 0 && p->no_new_privs == 1;
 }
 
+/* "what" or "where:what" */
+static void name_in(char *dst, size_t n, const char *where, const char *what)
+{
+    if (where)
+        snprintf(dst, n, "%s:%s", where, what);
+    else
+        snprintf(dst, n, "%s", what);
+}
+
 void checks_expect_ports(struct checks *c, const struct guest_msg *facts, int port_start)
 {
-    char want[16];
+    checks_expect_ports_in(c, NULL, facts, port_start);
+}
+
+void checks_expect_root_binds(struct checks *c, const char *where, const struct guest_msg *facts)
+{
+    char name[48], got[32];
+    snprintf(got, sizeof got, "uid=%ld", facts->proof.uid);
+    name_in(name, sizeof name, where, "root");
+    checks_add(c, name, "uid=0", got);
+    static const char *const wanted[] = {"tcp4:80", "tcp6:80", "tcp4:443", "udp4:80"};
+    for (size_t i = 0; i < sizeof wanted / sizeof *wanted; i++) {
+        const char *value = "missing";
+        for (size_t k = 0; k < facts->nbinds; k++)
+            if (strcmp(facts->binds[k].what, wanted[i]) == 0)
+                value = facts->binds[k].got;
+        name_in(name, sizeof name, where, wanted[i]);
+        checks_add(c, name, "ok", value);
+    }
+}
+
+void checks_expect_ports_in(struct checks *c, const char *where, const struct guest_msg *facts, int port_start)
+{
+    char want[16], name[48];
     snprintf(want, sizeof want, "%d", port_start);
-    checks_add(c, "sysctl", want, facts->sysctl);
+    name_in(name, sizeof name, where, "sysctl");
+    checks_add(c, name, want, facts->sysctl);
 
     char proof[64];
     snprintf(proof, sizeof proof, "uid=%ld gid=%ld groups=%ld capeff=%s nnp=%d", facts->proof.uid,
              facts->proof.gid, facts->proof.groups, facts->proof.cap_eff, facts->proof.no_new_privs);
     bool unprivileged = proof_is_unprivileged(&facts->proof);
-    checks_add_verdict(c, "unprivileged", "uid!=0 gid!=0 groups=0 capeff=0 nnp=1", proof, unprivileged);
+    name_in(name, sizeof name, where, "unprivileged");
+    checks_add_verdict(c, name, "uid!=0 gid!=0 groups=0 capeff=0 nnp=1", proof, unprivileged);
 
     for (size_t f = 0; f < 4; f++) {
         for (size_t p = 0; p < 7; p++) {
@@ -74,7 +107,8 @@ void checks_expect_ports(struct checks *c, const struct guest_msg *facts, int po
                 if (strcmp(facts->binds[i].what, what) == 0)
                     got = facts->binds[i].got;
             /* A bind result without proof of no privilege proves nothing. */
-            checks_add_verdict(c, what, expect, got, unprivileged && strcmp(expect, got) == 0);
+            name_in(name, sizeof name, where, what);
+            checks_add_verdict(c, name, expect, got, unprivileged && strcmp(expect, got) == 0);
         }
     }
 }

@@ -34,6 +34,12 @@ char *checks_first_failure(const struct checks *c);
  * port_start: the sysctl value, the proof that the binds ran without
  * privilege, and every bind (ok at or above port_start, EACCES below). */
 void checks_expect_ports(struct checks *c, const struct guest_msg *facts, int port_start);
+/* The same for facts gathered somewhere else (a container, a namespace):
+ * every check's name starts with "where:". */
+void checks_expect_ports_in(struct checks *c, const char *where, const struct guest_msg *facts, int port_start);
+/* What a namespace's own root may do (agent --as-is): uid 0 there, and
+ * 80/443 bind through its own CAP_NET_BIND_SERVICE. */
+void checks_expect_root_binds(struct checks *c, const char *where, const struct guest_msg *facts);
 
 /* Whether the proof in facts shows an unprivileged process: uid and gid not
  * 0, no supplementary groups, no effective capability, no_new_privs. */

@@ -251,11 +251,15 @@ static bool fresh_vm(struct runner *r, const struct scenario *sc)
     return start_vm(r, "start");
 }
 
-static bool guest_run(struct runner *r, const char *label, const char *const *argv, int expect_exit,
-                      struct checks *checks)
+/* Run argv in the guest as user (NULL: root). expect_exit >= 0 is the exit
+ * status wanted; EXPECT_NONZERO wants a failure. The answer is left in *ran
+ * for callers that read the output (free it), or freed when ran is NULL. */
+enum { EXPECT_NONZERO = -1 };
+static bool guest_run_as(struct runner *r, const char *label, const char *user, const char *const *argv,
+                         int expect_exit, struct checks *checks, struct guest_msg *ran_out)
 {
     long id = r->s.next_id++;
-    cleanup_free char *cmd = proto_cmd_run(id, argv, (int)scaled(r, COMMAND_TIMEOUT), "root");
+    cleanup_free char *cmd = proto_cmd_run(id, argv, (int)scaled(r, COMMAND_TIMEOUT), user ? user : "root");
     if (!session_send(&r->s, cmd)) {
         snprintf(r->reason, sizeof r->reason, "cannot send to the guest: %s", strerror(errno));
         return false;
@@ -264,21 +268,70 @@ static bool guest_run(struct runner *r, const char *label, const char *const *ar
     if (!wait_for(r, MSG_RAN, id, scaled(r, COMMAND_TIMEOUT) + 30, &ran))
         return false;
     char want[16], got[64];
-    snprintf(want, sizeof want, "exit %d", expect_exit);
+    bool ok;
     if (ran.timed_out)
         snprintf(got, sizeof got, "timed out");
     else if (ran.signal)
         snprintf(got, sizeof got, "signal %d", ran.signal);
     else
         snprintf(got, sizeof got, "exit %d", ran.exit_code);
+    if (expect_exit == EXPECT_NONZERO) {
+        snprintf(want, sizeof want, "exit != 0");
+        ok = !ran.timed_out && !ran.signal && ran.exit_code > 0;
+    } else {
+        snprintf(want, sizeof want, "exit %d", expect_exit);
+        ok = strcmp(want, got) == 0;
+    }
     cleanup_free char *what = xasprintf("run:%s", label);
-    checks_add(checks, what, want, got);
-    if (strcmp(want, got) != 0) {
+    checks_add_verdict(checks, what, want, got, ok);
+    if (!ok) {
         /* The command's own words explain a failure best. */
         size_t n = strlen(ran.output);
         const char *tail = n > 300 ? ran.output + n - 300 : ran.output;
         snprintf(r->reason, sizeof r->reason, "%s: %s", label, tail);
     }
+    if (ran_out)
+        *ran_out = ran;
+    else
+        guest_msg_free(&ran);
+    return true;
+}
+
+static bool guest_run(struct runner *r, const char *label, const char *const *argv, int expect_exit,
+                      struct checks *checks)
+{
+    return guest_run_as(r, label, NULL, argv, expect_exit, checks, NULL);
+}
+
+/* Facts from an agent run somewhere else in the guest (a container, a user
+ * namespace): its --facts line is the last line of the command's output,
+ * read by the same parser and judged by the same checks as the agent's own. */
+static bool step_agent_facts(struct runner *r, const struct step *st, struct checks *checks)
+{
+    struct guest_msg ran;
+    if (!guest_run_as(r, st->label, st->user, st->argv, 0, checks, &ran))
+        return false;
+    char *out = ran.output;
+    size_t len = strlen(out);
+    while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
+        out[--len] = '\0';
+    char *line = strrchr(out, '\n');
+    line = line ? line + 1 : out;
+    struct guest_msg facts;
+    char err[200];
+    if (!proto_parse(line, strlen(line), &facts, err, sizeof err) || facts.kind != MSG_FACTS) {
+        cleanup_free char *what = xasprintf("%s:facts", st->label);
+        checks_add(checks, what, "a facts line", facts.kind == MSG_FACTS ? "other message" : "none");
+        snprintf(r->reason, sizeof r->reason, "%s printed no facts (%s): %.300s", st->label, err, out);
+        guest_msg_free(&facts);
+        guest_msg_free(&ran);
+        return true;
+    }
+    if (st->as_root)
+        checks_expect_root_binds(checks, st->label, &facts);
+    else
+        checks_expect_ports_in(checks, st->label, &facts, st->port_start);
+    guest_msg_free(&facts);
     guest_msg_free(&ran);
     return true;
 }
@@ -400,7 +453,7 @@ static bool step_remove(struct runner *r, bool purge, struct checks *checks)
  * retry until the deadline; a page that must not be served gets one try. */
 static bool step_fetch(struct runner *r, const struct step *st, struct checks *checks)
 {
-    static const char body[] = "portcheck user-service ok";
+    const char *body = st->body ? st->body : "portcheck user-service ok";
     bool https = st->fetch == FETCH_HTTPS;
     int port = https ? r->fwd_https : r->fwd_http;
     if (!port) {
@@ -449,7 +502,10 @@ static bool run_step(struct runner *r, const struct step *st, struct checks *che
     case STEP_FETCH:
         return step_fetch(r, st, checks);
     case STEP_RUN:
-        return guest_run(r, st->label, st->argv, st->expect_exit, checks);
+        return guest_run_as(r, st->label, st->user, st->argv, st->expect_failure ? EXPECT_NONZERO : st->expect_exit,
+                            checks, NULL);
+    case STEP_AGENT_FACTS:
+        return step_agent_facts(r, st, checks);
     case STEP_REBOOT:
         return step_reboot(r, checks);
     case STEP_COLDBOOT:

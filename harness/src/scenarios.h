@@ -19,6 +19,8 @@ enum step_kind {
     STEP_REBOOT,      /* in-guest reboot; the boot_id must change */
     STEP_COLDBOOT,    /* power off, qemu exits, a new qemu on the same disk */
     STEP_FETCH,       /* fetch a URL from the host through a forwarded port */
+    STEP_AGENT_FACTS, /* run argv, which runs the agent with --facts somewhere
+                         else (a container, a namespace); check those facts */
 };
 
 /* What the host fetches in STEP_FETCH. */
@@ -32,8 +34,12 @@ struct step {
     const char *label;                   /* STEP_RUN: the check's name */
     const char *argv[STEP_MAX_ARGS];     /* STEP_RUN */
     int expect_exit;                     /* STEP_RUN, STEP_INSTALL */
+    bool expect_failure;                 /* STEP_RUN: any exit but 0 is expected */
+    const char *user;                    /* STEP_RUN, STEP_AGENT_FACTS: run as, or root */
+    bool as_root;                        /* STEP_AGENT_FACTS: root binds (--as-is) */
     enum fetch_target fetch;             /* STEP_FETCH */
     bool expect_served;                  /* STEP_FETCH: the page, or no answer */
+    const char *body;                    /* STEP_FETCH: the page expected, if not the default */
 };
 
 #define SCENARIO_MAX_STEPS 14
