@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # The real thing: a Debian bookworm VM under qemu (its own kernel, systemd
-# and procps) shows the package working, and a deliberately broken package
-# (no sysctl file) makes the same scenarios fail: the checks can fail.
-# Needs what `make check-prereqs` builds. Takes about 2 minutes under TCG.
+# and procps) runs every scenario with the package, and a deliberately broken
+# package (no sysctl file) makes the positive scenarios fail: the checks can
+# fail. Needs what `make check-prereqs` builds. About 10 minutes under TCG.
 
 bats_require_minimum_version 1.5.0
 
@@ -14,10 +14,12 @@ setup_file() {
     mkdir -p "$VM_OUT"
     cat /proc/sys/net/ipv4/ip_unprivileged_port_start > "$VM_OUT/host-value-before"
     # One run per package; the tests below read their reports.
-    "$PORTCHECK" run --image debian-bookworm --scenario baseline,install,reboot \
-        --package out/unprivileged-ports_0.1.0_all.deb --out "$VM_OUT/good" > "$VM_OUT/good.log" 2>&1
+    "$PORTCHECK" run --image debian-bookworm --scenario all \
+        --package out/unprivileged-ports_0.1.0_all.deb --old-package out/unprivileged-ports_0.0.1_all.deb \
+        --out "$VM_OUT/good" > "$VM_OUT/good.log" 2>&1
     echo $? > "$VM_OUT/good.rc"
-    "$PORTCHECK" run --image debian-bookworm --scenario baseline,install,reboot --accel "$(jq -r '.runs[0].accel' "$VM_OUT/good/report.json")" \
+    "$PORTCHECK" run --image debian-bookworm --accel "$(jq -r '.runs[0].accel' "$VM_OUT/good/report.json")" \
+        --scenario baseline,install,reboot,cold-boot,user-service-http \
         --package out/broken/unprivileged-ports_0.1.0_all.deb --out "$VM_OUT/broken" > "$VM_OUT/broken.log" 2>&1
     echo $? > "$VM_OUT/broken.rc"
 }
@@ -25,12 +27,25 @@ setup_file() {
 status_of() { jq -r --arg s "$2" '.runs[0].scenarios[] | select(.name==$s) | .status' "$VM_OUT/$1/report.json"; }
 got_of() { jq -r --arg s "$2" --arg w "$3" '.runs[0].scenarios[] | select(.name==$s) | .checks[] | select(.what==$w) | .got' "$VM_OUT/$1/report.json"; }
 
-@test "with the package, portcheck exits 0 and all three scenarios pass" {
+@test "with the package, portcheck exits 0 and every scenario passes" {
     cat "$VM_OUT/good.log"
     [ "$(cat "$VM_OUT/good.rc")" = 0 ]
-    [ "$(status_of good baseline)" = pass ]
-    [ "$(status_of good install)" = pass ]
-    [ "$(status_of good reboot)" = pass ]
+    run -0 jq -e '[.runs[0].scenarios[].status] | length >= 12 and all(. == "pass")' "$VM_OUT/good/report.json"
+}
+
+@test "lifecycle: runtime-only is lost at reboot, override and mask win, remove and purge restore 1024" {
+    [ "$(jq -r '.runs[0].scenarios[] | select(.name=="runtime-only") | [.checks[] | select(.what=="sysctl") | .got] | join(",")' "$VM_OUT/good/report.json")" = "80,1024" ]
+    [ "$(got_of good override sysctl)" = 1024 ]
+    [ "$(got_of good mask sysctl)" = 1024 ]
+    [ "$(jq -r '.runs[0].scenarios[] | select(.name=="remove") | [.checks[] | select(.what=="sysctl") | .got] | join(",")' "$VM_OUT/good/report.json")" = "80,1024,1024,80,80" ]
+    [ "$(got_of good purge run:nothing-left)" = "exit 0" ]
+    [ "$(got_of good kernel-cmdline sysctl)" = 80 ]
+}
+
+@test "user-service-http: no page without the package, both pages after install and reboot" {
+    got=$(jq -r '.runs[0].scenarios[] | select(.name=="user-service-http") | [.checks[] | select(.what|startswith("http")) | .got] | join(",")' "$VM_OUT/good/report.json")
+    [[ "$got" == "no page (curl exit "*"),portcheck user-service ok,portcheck user-service ok" ]]
+    [ "$(got_of good user-service-http run:service-failed-without-package)" = "exit 0" ]
 }
 
 @test "baseline shows the kernel default: 1024 and EACCES on 80 and 443" {
@@ -68,12 +83,14 @@ got_of() { jq -r --arg s "$2" --arg w "$3" '.runs[0].scenarios[] | select(.name=
     grep -q '^| debian-bookworm | .* | pass | pass | pass |$' "$VM_OUT/good/report.md"
 }
 
-@test "the broken package (no sysctl file) makes install and reboot fail, exit 1" {
+@test "the broken package (no sysctl file) makes every positive scenario fail, exit 1" {
     cat "$VM_OUT/broken.log"
     [ "$(cat "$VM_OUT/broken.rc")" = 1 ]
     [ "$(status_of broken baseline)" = pass ]
     [ "$(status_of broken install)" = fail ]
     [ "$(status_of broken reboot)" = fail ]
+    [ "$(status_of broken cold-boot)" = fail ]
+    [ "$(status_of broken user-service-http)" = fail ]
     [ "$(got_of broken install sysctl)" = 1024 ]
     [ "$(got_of broken reboot tcp4:80)" = EACCES ]
 }
