@@ -164,6 +164,32 @@ static void negative_controls(json_t *report, FILE *out)
     fputc('\n', out);
 }
 
+/* One sentence per container scenario, so a reviewer sees why host-netns
+ * cases need the host package and private-netns cases do not. */
+static void containers(json_t *report, FILE *out)
+{
+    json_t *first = json_array_get(json_object_get(report, "runs"), 0);
+    size_t k;
+    json_t *sc;
+    bool any = false;
+    json_array_foreach(json_object_get(first, "scenarios"), k, sc) {
+        if (!json_is_true(json_object_get(sc, "container")))
+            continue;
+        if (!any)
+            fputs("## Containers\n\n"
+                  "The sysctl is per network namespace: what shares the host's netns (toolbox, distrobox, "
+                  "`podman --network=host`, rootless podman's port forwarder) needs the host package; a "
+                  "private netns starts at 1024 whatever the host has.\n\n",
+                  out);
+        any = true;
+        fprintf(out, "- `%s`: ", report_str(sc, "name"));
+        md_cell(out, report_str(sc, "summary"));
+        fputc('\n', out);
+    }
+    if (any)
+        fputc('\n', out);
+}
+
 static void security(FILE *out)
 {
     fputs("## Security trade-off\n\n"
@@ -189,6 +215,7 @@ void report_render_md(json_t *report, FILE *out)
     json_array_foreach(json_object_get(report, "runs"), i, run)
         image_details(run, out);
     negative_controls(report, out);
+    containers(report, out);
     security(out);
     fprintf(out, "## Reproduce\n\n```\n%s\n```\n\nportcheck %s, %s.\n", report_str(report, "command"),
             report_str(report, "version"), report_str(report, "started"));

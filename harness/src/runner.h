@@ -13,6 +13,7 @@
 struct image_info {
     char *name, *dir, *distro, *suite, *init, *package_format, *kernel, *os, *cmdline, *recipe_hash;
     double build_seconds;
+    bool container_tree; /* the image holds the container scenarios' tree */
     char *skip_reason;   /* the image cannot be built here (e.g. no Fedora mirror) */
     char *error;         /* building it failed */
 };

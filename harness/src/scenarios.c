@@ -16,6 +16,27 @@ enum { KERNEL_DEFAULT = 1024, POLICY = 80 };
 #define MASK_FILE "/etc/sysctl.d/30-unprivileged-ports.conf"
 #define ADMIN_FILE "/etc/sysctl.d/60-local.conf"
 
+#define TREE "/var/lib/portcheck/container-tree"
+/* Rootless podman without a login session: cgroupfs (no user systemd bus),
+ * only errors on stderr, the tree itself as the root (no registry). */
+#define PODMAN_RUN "podman", "--log-level=error", "--cgroup-manager=cgroupfs", "run", "--rm"
+#define AGENT_MOUNT "-v", "/run/portcheck/agent:/portcheck-agent:ro"
+#define AS_PORTUSER .user = "portuser"
+#define NSPAWN_INSTALL_IN_TREE                                                                                   \
+    {.kind = STEP_RUN, .label = "install-in-tree",                                                               \
+     .argv = {"sh", "-c",                                                                                        \
+              "systemd-nspawn -q -D " TREE " --private-network --register=no --keep-unit "                     \
+              "--bind-ro=/run/portcheck --pipe dpkg -i /run/portcheck/packages/*.deb",                           \
+              NULL}}
+#define NSPAWN_BOOT_FACTS(label_, port_start_)                                                                   \
+    {.kind = STEP_AGENT_FACTS, .label = (label_), .port_start = (port_start_),                                  \
+     .argv = {"sh", "-c",                                                                                        \
+              "rm -rf /run/portcheck-out && mkdir -p /run/portcheck-out && timeout 240 systemd-nspawn -q -D " TREE \
+              " -b --private-network --register=no --keep-unit --bind-ro=/run/portcheck "                       \
+              "--bind=/run/portcheck-out -- systemd.unit=portcheck-container.target systemd.show_status=0 "      \
+              ">/dev/null; cat /run/portcheck-out/facts.json",                                                   \
+              NULL}}
+
 /* The table is in run order. Scenarios with `after` continue the VM the
  * named scenario left behind; asked for alone, their predecessors run first
  * (unreported) to reach the same state. */
@@ -141,6 +162,95 @@ const struct scenario scenarios[] = {
                   {.kind = STEP_FETCH, .fetch = FETCH_HTTP, .expect_served = true},
                   {.kind = STEP_FETCH, .fetch = FETCH_HTTPS, .expect_served = true}},
         .nsteps = 7,
+    },
+    {
+        .name = "nspawn-boot",
+        .summary = "systemd-nspawn with a private network boots a container tree: without the package inside "
+                   "it sees 1024; with it, systemd-sysctl in the container applies 80 to the container's own "
+                   "netns and a non-root process there binds 80.",
+        .needs_package = true,
+        .container = true,
+        .steps = {NSPAWN_BOOT_FACTS("nspawn-without-package", KERNEL_DEFAULT), NSPAWN_INSTALL_IN_TREE,
+                  NSPAWN_BOOT_FACTS("nspawn-with-package", POLICY)},
+        .nsteps = 3,
+    },
+    {
+        .name = "toolbox-inside-only",
+        .summary = "The original complaint: the sysctl.d file installed only inside a toolbox-style container "
+                   "(host netns) is never applied, nothing inside can apply it, and the host stays at 1024.",
+        .after = "nspawn-boot",
+        .needs_package = true,
+        .container = true,
+        .steps = {{.kind = STEP_AGENT_FACTS, .label = "toolbox", AS_PORTUSER, .port_start = KERNEL_DEFAULT,
+                   .argv = {PODMAN_RUN, "--network=host", AGENT_MOUNT, "--rootfs", TREE, "/portcheck-agent",
+                            "--facts"}},
+                  {.kind = STEP_RUN, .label = "sysctl-inside-refused", AS_PORTUSER, .expect_failure = true,
+                   .argv = {PODMAN_RUN, "--network=host", "--rootfs", TREE, "sysctl", "--system"}}},
+        .nsteps = 2,
+    },
+    {
+        .name = "toolbox-host-netns",
+        .summary = "What toolbox and distrobox do: rootless podman --network=host shares the host netns, so a "
+                   "non-root process inside gets EACCES on 80 until the host has the package, then binds it.",
+        .after = "toolbox-inside-only",
+        .needs_package = true,
+        .container = true,
+        .steps = {{.kind = STEP_AGENT_FACTS, .label = "host-netns-without", AS_PORTUSER, .port_start = KERNEL_DEFAULT,
+                   .argv = {PODMAN_RUN, "--network=host", AGENT_MOUNT, "--rootfs", TREE, "/portcheck-agent",
+                            "--facts"}},
+                  {.kind = STEP_INSTALL},
+                  {.kind = STEP_AGENT_FACTS, .label = "host-netns-with", AS_PORTUSER, .port_start = POLICY,
+                   .argv = {PODMAN_RUN, "--network=host", AGENT_MOUNT, "--rootfs", TREE, "/portcheck-agent",
+                            "--facts"}}},
+        .nsteps = 3,
+    },
+    {
+        .name = "podman-private-netns",
+        .summary = "Rootless podman with its own netns: a non-root uid inside sees 1024 and EACCES although the "
+                   "host is at 80 (the sysctl is per netns and podman does not set it); the container's root "
+                   "binds 80 through its own capability.",
+        .after = "toolbox-host-netns",
+        .needs_package = true,
+        .container = true,
+        .steps = {{.kind = STEP_AGENT_FACTS, .label = "private-netns", AS_PORTUSER, .port_start = KERNEL_DEFAULT,
+                   .argv = {PODMAN_RUN, AGENT_MOUNT, "--rootfs", TREE, "/portcheck-agent", "--facts"}},
+                  {.kind = STEP_AGENT_FACTS, .label = "private-netns-root", AS_PORTUSER, .as_root = true,
+                   .argv = {PODMAN_RUN, AGENT_MOUNT, "--rootfs", TREE, "/portcheck-agent", "--facts", "--as-is"}}},
+        .nsteps = 2,
+    },
+    {
+        .name = "userns-unshare",
+        .summary = "A plain user and network namespace made by an unprivileged user (no runtime): the new netns "
+                   "starts at 1024, its root binds 80, a mapped non-root uid does not.",
+        .after = "podman-private-netns",
+        .container = true,
+        .steps = {{.kind = STEP_AGENT_FACTS, .label = "userns", AS_PORTUSER, .port_start = KERNEL_DEFAULT,
+                   .argv = {"unshare", "--user", "--net", "--map-auto", "--map-root-user", "/run/portcheck/agent",
+                            "--facts"}},
+                  {.kind = STEP_AGENT_FACTS, .label = "userns-root", AS_PORTUSER, .as_root = true,
+                   .argv = {"unshare", "--user", "--net", "--map-auto", "--map-root-user", "/run/portcheck/agent",
+                            "--facts", "--as-is"}}},
+        .nsteps = 2,
+    },
+    {
+        .name = "podman-publish",
+        .summary = "Rootless podman -p 80:8080: the port forwarder binds 80 in the host netns, so without the "
+                   "package podman refuses to publish; with it, curl on the host gets the container's page.",
+        .needs_package = true,
+        .container = true,
+        .boot = {.target = "multi-user.target", .network = true, .mem_mb = 768},
+        .steps = {SH("wait-for-address", "for i in $(seq 120); do ip -4 -o addr show | grep -q 10.0.2.15 && "
+                                         "exit 0; sleep 0.5; done; exit 1"),
+                  {.kind = STEP_RUN, .label = "publish-refused", AS_PORTUSER, .expect_failure = true,
+                   .argv = {PODMAN_RUN, "-d", "--name", "web", "-p", "80:8080", "--rootfs", TREE, "busybox", "httpd",
+                            "-f", "-p", "8080", "-h", "/srv/www"}},
+                  {.kind = STEP_INSTALL},
+                  {.kind = STEP_RUN, .label = "publish", AS_PORTUSER,
+                   .argv = {PODMAN_RUN, "-d", "--name", "web", "-p", "80:8080", "--rootfs", TREE, "busybox", "httpd",
+                            "-f", "-p", "8080", "-h", "/srv/www"}},
+                  {.kind = STEP_FETCH, .fetch = FETCH_HTTP, .expect_served = true, .body = "portcheck container ok"},
+                  {.kind = STEP_RUN, .label = "stop", AS_PORTUSER, .argv = {"podman", "rm", "-f", "-t", "0", "web"}}},
+        .nsteps = 6,
     },
 };
 

@@ -26,7 +26,7 @@ enum step_kind {
 /* What the host fetches in STEP_FETCH. */
 enum fetch_target { FETCH_HTTP, FETCH_HTTPS };
 
-#define STEP_MAX_ARGS 12
+#define STEP_MAX_ARGS 24
 
 struct step {
     enum step_kind kind;
@@ -62,6 +62,7 @@ struct scenario {
     const char *after;        /* continue that scenario's VM, or NULL */
     bool needs_package;
     bool needs_old_package;
+    bool container;           /* a container scenario (its own report section) */
     struct boot_profile boot;
     struct step steps[SCENARIO_MAX_STEPS];
     size_t nsteps;

@@ -16,6 +16,18 @@ debian_base_packages() {
     echo "$pkgs $R_packages"
 }
 
+# Documentation, manuals and translations are never read in a test VM; not
+# unpacking them makes every build faster and every image smaller
+# (mmdebstrap(1) shows the same options).
+DPKG_SLIM=(
+    --dpkgopt='path-exclude=/usr/share/man/*'
+    --dpkgopt='path-exclude=/usr/share/info/*'
+    --dpkgopt='path-exclude=/usr/share/doc/*'
+    --dpkgopt='path-include=/usr/share/doc/*/copyright'
+    --dpkgopt='path-exclude=/usr/share/locale/*'
+    --dpkgopt='path-include=/usr/share/locale/locale.alias'
+)
+
 build_image() {
     local work=$1 root="$1/root" debs="$cache/debs/$R_suite"
     local mirror=${R_mirror:-${PORTCHECK_DEBIAN_MIRROR:-http://deb.debian.org/debian}}
@@ -33,11 +45,17 @@ build_image() {
         --setup-hook="sync-in $debs /var/cache/apt/archives/" \
         --customize-hook="sync-out /var/cache/apt/archives $debs" \
         --skip=essential/unlink \
+        "${DPKG_SLIM[@]}" \
         --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
         "$R_suite" "$root" "$mirror" >&2
 
     log "customizing"
     debian_customize "$root"
+
+    if [ "${R_container_tree:-no}" = yes ]; then
+        log "container tree"
+        debian_container_tree "$root" "$mirror" "$debs"
+    fi
 
     local kver
     kver=$(cd "$root/boot" && ls vmlinuz-* | sed 's/^vmlinuz-//' | sort -V | tail -n 1)
@@ -88,6 +106,9 @@ debian_customize() {
         sysvinit)
             install -m 0755 "$here/guest/portcheck-agent.init" "$root/etc/init.d/portcheck-agent"
             chroot "$root" update-rc.d portcheck-agent defaults >&2
+            # The console stays a plain log (a getty there would vhangup()
+            # it), and no getty on the virtual terminals either: nobody logs in.
+            sed -i -E 's|^[^#:]+:[0-9]*:respawn:/sbin/[a-z]*getty|#&|' "$root/etc/inittab"
             ;;
     esac
 }
@@ -104,4 +125,38 @@ debian_user_web_service() {
     ln -sf ../portcheck-web.service "$home/.config/systemd/user/default.target.wants/portcheck-web.service"
     install -m 0644 "$here/guest/portuser/nginx.conf" "$home/.config/portcheck/nginx.conf"
     chroot "$root" chown -R portuser:portuser /home/portuser/.config
+}
+
+# The container scenarios' root tree, inside the image: a minimal bookworm
+# with systemd (for systemd-nspawn -b) and busybox (httpd for the publish
+# scenario), from the same mirror and .deb cache as the image itself. No
+# registry is ever needed: podman runs it with --rootfs.
+debian_container_tree() {
+    local root=$1 mirror=$2 debs=$3 tree="$1/var/lib/portcheck/container-tree"
+    mkdir -p "$root/var/lib/portcheck"
+    timeout 900 mmdebstrap --mode=root --variant=minbase --quiet \
+        --include=systemd,systemd-sysv,procps,busybox \
+        --aptopt='Acquire::Retries "3"' \
+        --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
+        --setup-hook="sync-in $debs /var/cache/apt/archives/" \
+        --customize-hook="sync-out /var/cache/apt/archives $debs" \
+        --skip=essential/unlink \
+        "${DPKG_SLIM[@]}" \
+        --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
+        "$R_suite" "$tree" "$mirror" >&2
+    mkdir -p "$tree/srv/www"
+    echo 'portcheck container ok' > "$tree/srv/www/index.html"
+    echo portcheck-ctr > "$tree/etc/hostname"
+    printf '127.0.0.1 localhost\n::1 localhost ip6-localhost\n' > "$tree/etc/hosts"
+    : > "$tree/etc/resolv.conf"
+    # Rootless podman runs this root-owned tree with --rootfs: its root (the
+    # user's uid) may not create files in it, so every mount point podman or
+    # a scenario binds must already exist (crun: "open `.../run/.containerenv`:
+    # No such file or directory"). /portcheck-agent: -v /run/portcheck/agent:/portcheck-agent:ro
+    touch "$tree/run/.containerenv" "$tree/portcheck-agent"
+    # systemd-nspawn -b ... systemd.unit=portcheck-container.target: the
+    # container boots sysinit.target (systemd-sysctl among it), writes the
+    # agent's facts to the bound /run/portcheck-out, and powers off.
+    install -m 0644 "$here/guest/container/portcheck-container.target" \
+        "$here/guest/container/portcheck-container-facts.service" "$tree/etc/systemd/system/"
 }
