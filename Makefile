@@ -18,6 +18,7 @@ include harness/harness.mk
 include vm-images/images.mk
 include tests/tests.mk
 include tests/faults.mk
+include harness/install.mk
 
 # The main job: packages, the default image (built or reused), every
 # scenario on it, the matrix on the terminal, the reports in $(OUT).

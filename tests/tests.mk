@@ -5,7 +5,7 @@
 #   vm     the real thing: debian-bookworm boots, baseline/install/reboot
 #          pass with the package and fail with a deliberately broken one
 
-TEST_DEPS := bats jq libcmocka-dev libxml2-utils
+TEST_DEPS := bats jq libcmocka-dev libxml2-utils chromium python3-yaml autopkgtest man-db groff-base perl curl
 UNIT_TESTS := $(patsubst harness/tests/unit/%.c,%,$(wildcard harness/tests/unit/test_*.c))
 UNIT_SRC := harness/src/protocol.c harness/src/checks.c harness/src/channel.c harness/src/util.c
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -30,7 +30,8 @@ check-prereqs: test-deps portcheck unit-tests deb deb-broken rpm image-deps
 
 check: check-prereqs
 	tests/run-suites $(foreach t,$(UNIT_TESTS),unit:$(HARNESS_BUILD)/$(t) unit:$(HARNESS_BUILD)/$(t)-asan) \
-		bats:tests/packages.bats bats:harness/tests/agent/agent.bats bats:tests/cli.bats bats:tests/vm.bats
+		bats:tests/packages.bats bats:harness/tests/agent/agent.bats bats:tests/cli.bats \
+		bats:tests/report.bats bats:tests/host.bats bats:tests/ecosystem.bats bats:tests/vm.bats
 
 check-unit: test-deps unit-tests
 	tests/run-suites $(foreach t,$(UNIT_TESTS),unit:$(HARNESS_BUILD)/$(t) unit:$(HARNESS_BUILD)/$(t)-asan)

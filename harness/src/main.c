@@ -5,6 +5,7 @@
  * reports from the merged results. */
 #define _GNU_SOURCE
 #include "accel.h"
+#include "host.h"
 #include "bench.h"
 #include "images.h"
 #include "package.h"
@@ -33,8 +34,10 @@
 
 static const char usage_text[] =
     "Usage: portcheck run [OPTION]...       boot images, run scenarios, write reports\n"
-    "       portcheck report FILE.json --format md|junit|tap|json [--output FILE]\n"
+    "       portcheck report FILE.json --format md|html|junit|tap|json [--output FILE]\n"
     "       portcheck list                  the images and scenarios there are\n"
+    "       portcheck host [--root DIR] [--json]\n"
+    "                                       why can (or can't) a user bind port 80 on this machine\n"
     "       portcheck bench [--image NAME] [--runs N] [--accel A] [--out DIR]\n"
     "                                       boot N times the harness's way and N times the\n"
     "                                       plain way, alternating, and compare\n"
@@ -56,8 +59,14 @@ static const char usage_text[] =
     "  --kernel-arg ARG        one more kernel argument for every boot (debugging, fault tests)\n"
     "  --qemu FILE             the qemu binary (default qemu-system-x86_64 on PATH)\n"
     "\n"
+    "Options of host (a read-only diagnosis):\n"
+    "  --root DIR              read the sysctl.d files under DIR instead of / (the live value\n"
+    "                          and the binds are still this machine's)\n"
+    "  --json                  the diagnosis as JSON\n"
+    "\n"
     "Exit status: 0 every scenario passed or skipped, 1 a scenario failed, 2 usage or\n"
-    "infrastructure error (an error status, a bad argument), 130 interrupted by SIGINT.\n";
+    "infrastructure error (an error status, a bad argument), 130 interrupted by SIGINT.\n"
+    "portcheck host exits 0 whatever it finds, 2 for bad usage.\n";
 
 static void usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 static void usage_error(const char *fmt, ...)
@@ -430,12 +439,14 @@ static int cmd_run(int argc, char **argv)
     cleanup_free char *jpath = xasprintf("%s/report.json", o.out_dir);
     cleanup_free char *mpath = xasprintf("%s/report.md", o.out_dir);
     cleanup_free char *xpath = xasprintf("%s/junit.xml", o.out_dir);
-    if (!report_write_json(report, jpath) || !report_write_md(report, mpath) || !report_write_junit(report, xpath)) {
+    cleanup_free char *hpath = xasprintf("%s/report.html", o.out_dir);
+    if (!report_write_json(report, jpath) || !report_write_md(report, mpath) || !report_write_junit(report, xpath) ||
+        !report_write_html(report, hpath)) {
         fprintf(stderr, "portcheck: cannot write the reports in %s: %s\n", o.out_dir, strerror(errno));
         return EXIT_USAGE;
     }
     report_print_matrix(report, o.tap ? stderr : stdout);
-    fprintf(o.tap ? stderr : stdout, "reports: %s %s %s\n", jpath, mpath, xpath);
+    fprintf(o.tap ? stderr : stdout, "reports: %s %s %s %s\n", jpath, mpath, xpath, hpath);
     struct report_counts c = report_count(report);
     json_decref(report);
     for (size_t i = 0; i < n; i++)
@@ -465,7 +476,7 @@ static int cmd_report(int argc, char **argv)
             usage_error("unexpected argument '%s' to report", argv[i]);
     }
     if (!input || !format)
-        usage_error("report needs FILE.json and --format md|junit|tap|json");
+        usage_error("report needs FILE.json and --format md|html|junit|tap|json");
     json_error_t err;
     json_t *report = json_load_file(input, JSON_REJECT_DUPLICATES, &err);
     if (!json_is_object(report) || !json_is_array(json_object_get(report, "runs"))) {
@@ -491,12 +502,14 @@ static int cmd_report(int argc, char **argv)
         void (*render)(json_t *, FILE *) = NULL;
         if (strcmp(format, "md") == 0)
             render = report_render_md;
+        else if (strcmp(format, "html") == 0)
+            render = report_render_html;
         else if (strcmp(format, "junit") == 0)
             render = report_render_junit;
         else if (strcmp(format, "json") == 0)
             render = report_render_json;
         else
-            usage_error("--format '%s' is not md, junit, tap or json", format);
+            usage_error("--format '%s' is not md, html, junit, tap or json", format);
         if (output)
             ok = report_write_stream(output, render, report);
         else {
@@ -523,7 +536,7 @@ static int cmd_list(void)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        usage_error("a command is needed: run, report or list");
+        usage_error("a command is needed: run, report, list or host");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         fputs(usage_text, stdout);
         return 0;
@@ -538,6 +551,8 @@ int main(int argc, char **argv)
         return cmd_report(argc, argv);
     if (strcmp(argv[1], "list") == 0)
         return cmd_list();
+    if (strcmp(argv[1], "host") == 0)
+        return cmd_host(argc, argv);
     if (strcmp(argv[1], "bench") == 0)
         return cmd_bench(argc, argv);
     usage_error("unknown command '%s'", argv[1]);

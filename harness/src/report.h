@@ -12,11 +12,13 @@
 bool report_write_json(json_t *report, const char *path);
 bool report_write_md(json_t *report, const char *path);
 bool report_write_junit(json_t *report, const char *path);
+bool report_write_html(json_t *report, const char *path);
 
 /* The same, rendered to a stream (stdout for `portcheck report`). */
 void report_render_json(json_t *report, FILE *out);
 void report_render_md(json_t *report, FILE *out);
 void report_render_junit(json_t *report, FILE *out);
+void report_render_html(json_t *report, FILE *out);
 
 /* TAP lines for one image's run, numbered from *counter. */
 void report_tap_run(json_t *run, FILE *out, int *counter);

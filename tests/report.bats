@@ -1,0 +1,169 @@
+#!/usr/bin/env bats
+# The evidence outputs, rendered from saved reports (no VM boots here):
+# report.html is one self-contained file that a real browser renders with
+# the matrix, the chart and every status; junit.xml validates against the
+# Jenkins-style schema in harness/schema/junit.xsd; the TAP parses as TAP.
+# Two inputs: tests/fixtures/report.json (a real all-pass run) and
+# tests/fixtures/report-mixed.json (fail, error, skip, an unknown status,
+# a missing scenario, and strings full of markup, to prove the escaping).
+# PORTCHECK=... runs another build (e.g. ASan).
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+    cd "$BATS_TEST_DIRNAME/.."
+    PORTCHECK=${PORTCHECK:-$PWD/harness/build/portcheck}
+    PASS=$PWD/tests/fixtures/report.json
+    MIXED=$PWD/tests/fixtures/report-mixed.json
+    XSD=$PWD/harness/schema/junit.xsd
+}
+
+# Headless Chromium (Debian's chromium package), as root, with no network
+# at all: a private network namespace, so nothing could be fetched even if
+# the page asked for it.
+chromium_run() {
+    command -v chromium >/dev/null || {
+        echo "chromium is missing: tools/ensure-packages chromium" >&2
+        return 1
+    }
+    local profile
+    profile=$(mktemp -d "$BATS_TEST_TMPDIR/chromium.XXXXXX")
+    unshare --net timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+        --disable-component-update --disable-sync --no-first-run --user-data-dir="$profile" "$@" 2>/dev/null
+}
+
+# count FILE STRING: how many times STRING occurs in FILE.
+count() {
+    grep -o -F -- "$2" "$1" | wc -l
+}
+
+html_of() {
+    run -0 "$PORTCHECK" report "$1" --format html --output "$2"
+    [ -s "$2" ]
+}
+
+@test "html: one self-contained, well-formed file with the matrix, chart, details and sections" {
+    html_of "$PASS" "$BATS_TEST_TMPDIR/r.html"
+    f=$BATS_TEST_TMPDIR/r.html
+    [ "$(head -c 15 "$f")" = "<!DOCTYPE html>" ]
+    # Well-formed XML too: every string from the report was escaped.
+    run -0 xmllint --noout "$f"
+    # Nothing external: no script, stylesheet link, image, frame, import or URL.
+    run ! grep -Eiq '<script|<link|<img|<iframe|<object|<embed|@import|url\(|src=|href="(https?:)?//' "$f"
+    [ "$(count "$f" 'td class="cell pass"')" -eq 3 ]
+    [ "$(count "$f" '<details id=')" -eq 3 ]
+    [ "$(count "$f" '<table class="checks">')" -eq 3 ]
+    [ "$(count "$f" '<rect class="bar"')" -eq 1 ]
+    grep -q 'every scenario that ran passed' "$f"
+    grep -q '<h2 id="security">Security trade-off</h2>' "$f"
+    grep -q '<h2 id="negative-controls">Negative controls</h2>' "$f"
+    grep -q 'baseline (no package): ip_unprivileged_port_start = 1024' "$f"
+    # No leftover temporary file: written atomically.
+    run ! compgen -G "$BATS_TEST_TMPDIR/r.html.tmp*"
+}
+
+@test "html: fail, error, skip, unknown and missing cells get their classes; markup in strings is escaped" {
+    html_of "$MIXED" "$BATS_TEST_TMPDIR/m.html"
+    f=$BATS_TEST_TMPDIR/m.html
+    run -0 xmllint --noout "$f"
+    [ "$(count "$f" 'td class="cell pass"')" -eq 1 ]
+    [ "$(count "$f" 'td class="cell fail"')" -eq 1 ]
+    [ "$(count "$f" 'td class="cell error"')" -eq 2 ]
+    [ "$(count "$f" 'td class="cell skip"')" -eq 3 ]
+    [ "$(count "$f" 'td class="cell none"')" -eq 2 ]
+    # Only the four known classes ever appear, whatever the report says.
+    run -0 grep -Eo 'class="(cell|badge) [^"]*"' "$f"
+    run ! grep -Ev '"(cell|badge) (pass|fail|skip|error|none)"' <<<"$output"
+    run ! grep -q '<script>' "$f"
+    grep -q '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;' "$f"
+    grep -q 'fedora-40 &lt;img src=x&gt;' "$f"
+    grep -q 'Result: 1 passed, 1 failed, 2 errors, 3 skipped' "$f"
+    grep -q 'This run was interrupted' "$f"
+    # What did not pass is open; the one pass is not.
+    [ "$(count "$f" 'open="open"')" -eq 6 ]
+    grep -q '<tr class="mismatch"><td>sysctl</td><td>80</td><td>1024</td>' "$f"
+    grep -q '>no boots</text>' "$f"
+}
+
+@test "html: headless Chromium renders both reports: a real screenshot and the matrix cells in the DOM" {
+    for name in pass mixed; do
+        src=$PASS
+        [ "$name" = mixed ] && src=$MIXED
+        html_of "$src" "$BATS_TEST_TMPDIR/$name.html"
+        chromium_run --window-size=1280,1600 --screenshot="$BATS_TEST_TMPDIR/$name.png" \
+            "file://$BATS_TEST_TMPDIR/$name.html"
+        png=$BATS_TEST_TMPDIR/$name.png
+        # A PNG of the window's size, and not a blank page (those compress to a few kB).
+        [ "$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
+        [ "$(od -An -tu1 -j16 -N8 "$png" | awk '{print $3*256+$4, $7*256+$8}')" = "1280 1600" ]
+        [ "$(stat -c %s "$png")" -gt 30000 ]
+        chromium_run --dump-dom "file://$BATS_TEST_TMPDIR/$name.html" > "$BATS_TEST_TMPDIR/$name.dom"
+        dom=$BATS_TEST_TMPDIR/$name.dom
+        grep -q '<svg id="boot-chart"' "$dom"
+        if [ "$name" = pass ]; then
+            [ "$(count "$dom" 'td class="cell pass"')" -eq 3 ]
+        else
+            [ "$(count "$dom" 'td class="cell pass"')" -eq 1 ]
+            [ "$(count "$dom" 'td class="cell fail"')" -eq 1 ]
+            [ "$(count "$dom" 'td class="cell error"')" -eq 2 ]
+            [ "$(count "$dom" 'td class="cell skip"')" -eq 3 ]
+            # The escaped markup stayed text: the browser built no element from it.
+            run ! grep -q '<img src="x"' "$dom"
+            run ! grep -q '<script>alert' "$dom"
+        fi
+    done
+}
+
+@test "html: report --format html to stdout is the same document" {
+    run -0 "$PORTCHECK" report "$PASS" --format html
+    [[ "${lines[0]}" == "<!DOCTYPE html>" ]]
+    [[ "${lines[-1]}" == "</html>" ]]
+    run "$PORTCHECK" report "$PASS" --format pdf
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"md, html, junit, tap or json"* ]]
+}
+
+@test "junit: both reports validate against harness/schema/junit.xsd" {
+    for src in "$PASS" "$MIXED"; do
+        run -0 "$PORTCHECK" report "$src" --format junit --output "$BATS_TEST_TMPDIR/junit.xml"
+        run -0 xmllint --noout --schema "$XSD" "$BATS_TEST_TMPDIR/junit.xml"
+    done
+    x=$BATS_TEST_TMPDIR/junit.xml
+    grep -q '<testsuite name="debian-bookworm" tests="3" failures="1" errors="1" skipped="0"' "$x"
+    grep -q '<skipped message="no rpm package given: pass --package FILE.rpm"/>' "$x"
+    grep -q 'type="weird&quot; onmouseover=&quot;x"' "$x"
+}
+
+@test "junit: the schema can fail (negative controls)" {
+    run -0 "$PORTCHECK" report "$MIXED" --format junit --output "$BATS_TEST_TMPDIR/junit.xml"
+    # A testcase without a name, and skipped on testsuites (Jenkins has it on testsuite only).
+    sed 's/<testcase classname="debian-bookworm" name="baseline"/<testcase classname="debian-bookworm"/' \
+        "$BATS_TEST_TMPDIR/junit.xml" > "$BATS_TEST_TMPDIR/noname.xml"
+    run xmllint --noout --schema "$XSD" "$BATS_TEST_TMPDIR/noname.xml"
+    [ "$status" -ne 0 ]
+    sed 's/<testsuites name="portcheck"/<testsuites name="portcheck" skipped="3"/' \
+        "$BATS_TEST_TMPDIR/junit.xml" > "$BATS_TEST_TMPDIR/rootskip.xml"
+    run xmllint --noout --schema "$XSD" "$BATS_TEST_TMPDIR/rootskip.xml"
+    [ "$status" -ne 0 ]
+}
+
+# tap_summary FILE: "tests passed failed skipped parse_errors plan" as TAP::Parser (prove's parser) sees it.
+tap_summary() {
+    perl -MTAP::Parser -e '
+        my $p = TAP::Parser->new({source => $ARGV[0]});
+        while (my $r = $p->next) { }
+        print join(" ", $p->tests_run, scalar($p->passed), scalar($p->failed), scalar($p->skipped),
+                   scalar($p->parse_errors), $p->plan), "\n";' "$1"
+}
+
+@test "tap: report --format tap parses as TAP, and its counts are the report's" {
+    run -0 "$PORTCHECK" report "$PASS" --format tap --output "$BATS_TEST_TMPDIR/pass.tap"
+    [ "$(tap_summary "$BATS_TEST_TMPDIR/pass.tap")" = "3 3 0 0 0 1..3" ]
+    run -0 "$PORTCHECK" report "$MIXED" --format tap --output "$BATS_TEST_TMPDIR/mixed.tap"
+    # 7 tests: 1 pass and 3 skips count as passed, 1 fail and 2 errors as failed.
+    [ "$(tap_summary "$BATS_TEST_TMPDIR/mixed.tap")" = "7 4 3 3 0 1..7" ]
+    # prove itself agrees that the mixed run fails.
+    run prove --exec cat "$BATS_TEST_TMPDIR/mixed.tap"
+    [ "$status" -ne 0 ]
+    run -0 prove --exec cat "$BATS_TEST_TMPDIR/pass.tap"
+}
