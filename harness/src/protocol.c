@@ -86,12 +86,14 @@ static bool get_seconds(json_t *obj, const char *key, double *dst, char *err, si
 
 /* hello answers no command, so its id is optional. Every answer echoes the
  * positive id of its command (docs/protocol.md); an error says 0 when it
- * could not tell which command it answers. */
+ * could not tell which command it answers, and facts say 0 when printed by
+ * `portcheck-agent --facts` inside a container, answering no command. The
+ * runner only takes answers whose id matches the command it sent. */
 static bool get_id(json_t *obj, enum msg_kind kind, long *id, char *err, size_t errlen)
 {
     if (kind == MSG_HELLO && !json_object_get(obj, "id"))
         return true;
-    long min = kind == MSG_HELLO || kind == MSG_ERROR ? 0 : 1;
+    long min = kind == MSG_HELLO || kind == MSG_ERROR || kind == MSG_FACTS ? 0 : 1;
     return get_int(obj, "id", min, 1L << 30, id, err, errlen);
 }
 

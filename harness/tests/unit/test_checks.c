@@ -545,10 +545,10 @@ static void test_too_many_checks_fail_instead_of_being_dropped(void **state)
     assert_non_null(strstr(why, "too many checks"));
     free(why);
 
-    /* Four scenarios' worth of port checks in one list overflow too. */
+    /* Twenty facts' worth of port checks in one list overflow too. */
     memset(&c, 0, sizeof c);
     struct guest_msg m = facts_for(80);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 20; i++)
         checks_expect_ports(&c, &m, 80);
     assert_false(checks_all_ok(&c));
 }

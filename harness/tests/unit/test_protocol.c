@@ -667,7 +667,7 @@ static void test_reject_out_of_range_numbers(void **state)
         {MSG_HELLO, "uptime", "1e7", "'uptime' out of range"},
         {MSG_HELLO, "uptime", "1e308", "'uptime' out of range"},
         {MSG_HELLO, "id", "-1", "'id' out of range"},
-        {MSG_FACTS, "id", "0", "'id' out of range"},
+        {MSG_FACTS, "id", "-1", "'id' out of range"},
         {MSG_FACTS, "id", "-2", "'id' out of range"},
         {MSG_FACTS, "id", "1073741825", "'id' out of range"},
         {MSG_FACTS, "id", "9223372036854775807", "'id' out of range"},
