@@ -19,7 +19,7 @@ setup_file() {
         --out "$VM_OUT/good" > "$VM_OUT/good.log" 2>&1
     echo $? > "$VM_OUT/good.rc"
     "$PORTCHECK" run --image debian-bookworm --accel "$(jq -r '.runs[0].accel' "$VM_OUT/good/report.json")" \
-        --scenario baseline,install,reboot,cold-boot,user-service-http \
+        --scenario baseline,install,reboot,cold-boot,user-service-http,toolbox-host-netns \
         --package out/broken/unprivileged-ports_0.1.0_all.deb --out "$VM_OUT/broken" > "$VM_OUT/broken.log" 2>&1
     echo $? > "$VM_OUT/broken.rc"
 }
@@ -46,6 +46,27 @@ got_of() { jq -r --arg s "$2" --arg w "$3" '.runs[0].scenarios[] | select(.name=
     got=$(jq -r '.runs[0].scenarios[] | select(.name=="user-service-http") | [.checks[] | select(.what|startswith("http")) | .got] | join(",")' "$VM_OUT/good/report.json")
     [[ "$got" == "no page (curl exit "*"),portcheck user-service ok,portcheck user-service ok" ]]
     [ "$(got_of good user-service-http run:service-failed-without-package)" = "exit 0" ]
+}
+
+@test "containers: host netns follows the host package, private netns stay at 1024, nspawn applies its own" {
+    [ "$(got_of good toolbox-host-netns host-netns-without:tcp4:80)" = EACCES ]
+    [ "$(got_of good toolbox-host-netns host-netns-with:tcp4:80)" = ok ]
+    [ "$(got_of good toolbox-inside-only toolbox:sysctl)" = 1024 ]
+    [ "$(got_of good podman-private-netns private-netns:sysctl)" = 1024 ]
+    [ "$(got_of good podman-private-netns private-netns:tcp4:80)" = EACCES ]
+    [ "$(got_of good podman-private-netns private-netns-root:tcp4:80)" = ok ]
+    [ "$(got_of good userns-unshare userns:tcp4:80)" = EACCES ]
+    [ "$(got_of good userns-unshare userns-root:tcp4:80)" = ok ]
+    [ "$(got_of good nspawn-boot nspawn-without-package:sysctl)" = 1024 ]
+    [ "$(got_of good nspawn-boot nspawn-with-package:sysctl)" = 80 ]
+    [ "$(got_of good nspawn-boot nspawn-with-package:tcp4:80)" = ok ]
+    [ "$(got_of good podman-publish run:publish-refused)" != "exit 0" ]
+    [ "$(got_of good podman-publish http:80)" = "portcheck container ok" ]
+}
+
+@test "report.html is written beside the other reports" {
+    [ -s "$VM_OUT/good/report.html" ]
+    grep -q 'debian-bookworm' "$VM_OUT/good/report.html"
 }
 
 @test "baseline shows the kernel default: 1024 and EACCES on 80 and 443" {
@@ -91,6 +112,8 @@ got_of() { jq -r --arg s "$2" --arg w "$3" '.runs[0].scenarios[] | select(.name=
     [ "$(status_of broken reboot)" = fail ]
     [ "$(status_of broken cold-boot)" = fail ]
     [ "$(status_of broken user-service-http)" = fail ]
+    [ "$(status_of broken toolbox-host-netns)" = fail ]
+    [ "$(got_of broken toolbox-host-netns host-netns-with:tcp4:80)" = EACCES ]
     [ "$(got_of broken install sysctl)" = 1024 ]
     [ "$(got_of broken reboot tcp4:80)" = EACCES ]
 }
