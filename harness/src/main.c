@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -174,8 +175,16 @@ static void parse_run_options(int argc, char **argv, struct options *o)
     optind = 2;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_IMAGE: add_list(optarg, add_image, o); break;
-        case OPT_SCENARIO: add_list(optarg, add_scenario, o); break;
+        case OPT_IMAGE:
+            if (!optarg[strspn(optarg, ", ")])
+                usage_error("--image needs a name, e.g. --image debian-bookworm");
+            add_list(optarg, add_image, o);
+            break;
+        case OPT_SCENARIO:
+            if (!optarg[strspn(optarg, ", ")])
+                usage_error("--scenario needs a name, e.g. --scenario baseline, or all");
+            add_list(optarg, add_scenario, o);
+            break;
         case OPT_PACKAGE:
             if (o->npackages == 4)
                 usage_error("at most 4 --package options");
@@ -298,6 +307,7 @@ struct job {
 static void run_images(struct run_config *cfg, struct image_info *imgs, size_t n, int jobs, json_t **results,
                        bool tap, int *tap_counter)
 {
+    pid_t parent = getpid();
     struct job running[64];
     size_t nrunning = 0, next = 0, done = 0;
     bool forwarded = false;
@@ -317,6 +327,9 @@ static void run_images(struct run_config *cfg, struct image_info *imgs, size_t n
             if (pid < 0)
                 die_errno("fork");
             if (pid == 0) {
+                /* Killed outright, portcheck cannot forward SIGTERM: the kernel does. */
+                if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+                    raise(SIGTERM);
                 json_t *res = runner_run_image(cfg, &imgs[i]);
                 cleanup_free char *path = xasprintf("%s/work/%s.result.json", cfg->out_dir, imgs[i].name);
                 int rc = report_write_json(res, path) ? 0 : EXIT_USAGE;

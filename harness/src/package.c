@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char *first_line_of(const char *text)
@@ -24,11 +25,14 @@ static bool query(char *const argv[], char **out, char *err, size_t errlen, cons
     struct spawn_result res;
     spawn_run(argv, 60, false, &res);
     bool ok = res.exit_code == 0 && res.out[0];
-    if (ok)
+    if (ok) {
         *out = first_line_of(res.out);
-    else
-        snprintf(err, errlen, "cannot read package %s with %s: %s", path, argv[0],
-                 res.err[0] ? res.err : "no output");
+    } else {
+        /* One line: the tool's first line says what is wrong with the file. */
+        cleanup_free char *why = first_line_of(res.err[0] ? res.err : "no output");
+        snprintf(err, errlen, "cannot read package %s with %s: %s: pass a file from make deb or make rpm", path,
+                 argv[0], why);
+    }
     spawn_result_free(&res);
     return ok;
 }
@@ -36,9 +40,15 @@ static bool query(char *const argv[], char **out, char *err, size_t errlen, cons
 bool package_inspect(const char *path, struct package_info *pkg, char *err, size_t errlen)
 {
     memset(pkg, 0, sizeof *pkg);
-    cleanup_fd int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO must be refused, not block the open. */
+    cleanup_fd int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         snprintf(err, errlen, "package %s: %s: build it with make deb or make rpm", path, strerror(errno));
+        return false;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "package %s is not a regular file: pass a file from make deb or make rpm", path);
         return false;
     }
     unsigned char magic[21] = {0};

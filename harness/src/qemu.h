@@ -30,10 +30,19 @@ struct vm {
     bool exited;
     int exit_status; /* raw wait status once exited */
     long peak_rss_kb; /* qemu's peak resident memory, once exited */
+    int err_fd;      /* our end of qemu's stderr, drained by vm_drain_stderr */
+    char err_line[256]; /* the last complete line qemu wrote there */
+    char err_part[256]; /* the line it is writing */
+    size_t err_part_len;
 };
 
 /* Start qemu. On failure returns false with a one-line reason. */
 bool vm_start(const struct vm_spec *spec, struct vm *vm, char *err, size_t errlen);
+/* Read what qemu wrote to stderr so far, without blocking, so the pipe
+ * never fills up; the last line is kept for the reason of its exit. */
+void vm_drain_stderr(struct vm *vm);
+/* That last line ("" if none). */
+const char *vm_stderr_last(const struct vm *vm);
 /* Reap qemu if it has exited; true if it has. */
 bool vm_poll_exit(struct vm *vm);
 /* Wait up to timeout_s for qemu to exit by itself. */

@@ -625,6 +625,7 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
             continue;
         }
         if (!payload_ok) {
+            progress_note(img->name, "%s: error - %s", sc->name, payload_error);
             json_array_append_new(list, scenario_json(sc, "error", 0, payload_error, NULL, NULL));
             continue;
         }

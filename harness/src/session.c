@@ -23,6 +23,9 @@ bool session_start(struct session *s, const struct vm_spec *spec, const char *co
                    size_t errlen)
 {
     memset(s, 0, sizeof *s);
+    /* No fds yet: session_end after a failure here must not close fd 0. */
+    s->vm.pid = -1;
+    s->vm.pidfd = s->vm.console_fd = s->vm.agent_fd = s->vm.err_fd = -1;
     s->spec = *spec;
     s->next_id = 1;
     s->console_log = fopen(console_log_path, "ae");
@@ -141,7 +144,9 @@ enum wait_status session_wait(struct session *s, double timeout_s, struct guest_
                 return WAIT_FATAL;
             }
             cleanup_free char *how = vm_describe_exit(&s->vm);
-            snprintf(why, whylen, "qemu %s", how);
+            vm_drain_stderr(&s->vm);
+            const char *said = vm_stderr_last(&s->vm);
+            snprintf(why, whylen, "qemu %s%s%s", how, said[0] ? ": " : "", said);
             return WAIT_EXITED;
         }
         double left = deadline - now_monotonic();
@@ -149,13 +154,16 @@ enum wait_status session_wait(struct session *s, double timeout_s, struct guest_
             snprintf(why, whylen, "no answer from the guest after %.0f s", timeout_s);
             return WAIT_TIMEOUT;
         }
-        struct pollfd p[3] = {
+        struct pollfd p[4] = {
             {.fd = s->vm.agent_fd, .events = POLLIN},
             {.fd = s->vm.console_fd, .events = POLLIN},
             {.fd = s->vm.pidfd, .events = POLLIN},
+            {.fd = s->vm.err_fd, .events = POLLIN},
         };
-        if (signals_ppoll(p, 3, left) < 0)
+        if (signals_ppoll(p, 4, left) < 0)
             continue;
+        if (p[3].revents & (POLLIN | POLLHUP))
+            vm_drain_stderr(&s->vm);
         if (p[1].revents & (POLLIN | POLLHUP))
             drain_console(s);
         if (p[0].revents & POLLIN) {

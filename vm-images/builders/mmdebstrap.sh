@@ -58,7 +58,7 @@ build_image() {
     fi
 
     local kver
-    kver=$(cd "$root/boot" && ls vmlinuz-* | sed 's/^vmlinuz-//' | sort -V | tail -n 1)
+    kver=$(cd "$root/boot" 2>/dev/null && ls vmlinuz-* 2>/dev/null | sed 's/^vmlinuz-//' | sort -V | tail -n 1) || true
     [ -n "$kver" ] || { echo "build-image: recipe $recipe produced no kernel in /boot: add linux-image-amd64" >&2; exit 1; }
     cp "$root/boot/vmlinuz-$kver" "$work/vmlinuz"
     cp "$root/boot/initrd.img-$kver" "$work/initrd.img"

@@ -1,0 +1,667 @@
+#!/usr/bin/env bats
+# Fault injection (issue 6): every test injects one fault or bad input and
+# asserts what the harness does about it. Faults end in a clear `error`
+# with a reason, the next scenario or image still runs, the report is
+# written, nothing is left running; bad input is one line naming the thing
+# and the fix, exit 2, nothing written. The guest's garbage and lies come
+# from fake agents (agents/fake-agent.c, one binary per mode) in real VMs.
+#
+# The VM injections (jobs.bash) start in setup_file and run in the
+# background, FAULTS_JOBS at a time, while the quick tests run; their tests
+# wait for them. Everything runs portcheck built with ASan/UBSan
+# (harness/build/faults/portcheck-asan). Evidence: out/test-faults/.
+# `make faults` runs this file through run-faults, which adds the summary
+# line; `make check-faults` through tests/run-suites. About 3 minutes under
+# TCG on 2 cores (more while other VMs run, or an image must be rebuilt).
+# Bad input already covered by tests/cli.bats (unknown scenario and image,
+# missing package, non-package file, bad option values, an --out that
+# cannot be made, missing agent, recipe with an unknown key or no suite) is
+# not repeated here.
+
+bats_require_minimum_version 1.5.0
+
+load lib
+load jobs
+
+setup_file() {
+    cd "$REPO"
+    local f
+    for f in "$PC" "$AGENT" "$FAKE" "$(fake_agent silent)" "$(fake_agent noproof)" "$VERDICT" "$DEB"; do
+        [ -e "$f" ] || { echo "missing $f: run make faults-prereqs" >&2; return 1; }
+    done
+    rm -rf "$FO"
+    mkdir -p "$FO"
+    : > "$LEDGER"
+    host_value > "$FO/host-at-start"
+    run_jobs > "$FO/jobs.log" 2>&1 3>&- &
+}
+
+teardown_file() {
+    # Only after an aborted run can anything of ours still be running.
+    sweep suite-teardown "$FO/"
+}
+
+setup() {
+    cd "$REPO"
+    T=$BATS_TEST_TMPDIR
+}
+
+# A fake image directory (no boot needed): build-image --check accepts any
+# name, and `build-image NAME` hands out a directory whose files exist but
+# hold no kernel; NAME nokernel has no vmlinuz at all.
+fake_images() {
+    local d=$1
+    mkdir -p "$d/img" "$d/nokernel"
+    echo "not a kernel" > "$d/img/vmlinuz"
+    for x in img nokernel; do
+        echo "not an initramfs" > "$d/$x/fastboot.cpio.gz"
+        truncate -s 64M "$d/$x/rootfs.raw"
+        jq -n --arg n "$x" '{schema:1, name:$n, recipe_hash:"0", distro:"debian", suite:"bookworm", init:"systemd",
+            package_format:"deb", kernel:"none", os:"none", cmdline:"", build_seconds:0}' > "$d/$x/image.json"
+    done
+    cat > "$d/build-image" <<EOF
+#!/bin/bash
+[ "\$1" = --check ] && exit 0
+[ "\$1" = nokernel ] && { echo "$d/nokernel"; exit 0; }
+echo "$d/img"
+EOF
+    chmod +x "$d/build-image"
+}
+
+# A copy of vm-images with a fake builder (recipe `tiny`): build-image's own
+# locking, temp dir and rename, with a build that takes no time, or hangs
+# half-way while $FAKE_BUILD_HOLD exists.
+images_copy() {
+    local d=$1
+    mkdir -p "$d"
+    cp -r "$VM_IMAGES/." "$d/"
+    printf 'distro = debian\nsuite = bookworm\ninit = systemd\npackage_format = deb\nbuilder = fake\n' > "$d/recipes/tiny.conf"
+    cat > "$d/builders/fake.sh" <<'EOF'
+# Fault suite: a builder that fakes an image in moments.
+build_image() {
+    local work=$1
+    echo "$$" >> "$cache/fake-builds"
+    truncate -s 16M "$work/rootfs.raw"
+    echo "fake kernel" > "$work/vmlinuz"
+    if [ -n "${FAKE_BUILD_HOLD:-}" ]; then
+        touch "$FAKE_BUILD_HOLD.started"
+        while [ -e "$FAKE_BUILD_HOLD" ]; do sleep 0.1; done
+    fi
+    sleep "${FAKE_BUILD_SLOW:-0}"
+    echo "fake initrd" > "$work/initrd.img"
+    echo "fake initramfs" > "$work/fastboot.cpio.gz"
+    echo 6.1.0-fake > "$work/kernel-version"
+    echo "Fake Debian" > "$work/os-release-name"
+}
+EOF
+}
+
+wait_file() {
+    local end=$((SECONDS + $2))
+    while [ ! -e "$1" ]; do
+        [ $SECONDS -lt $end ] || return 1
+        sleep 0.05
+    done
+}
+
+# reject WHAT EXPECT [--images-dir DIR] ARGS...: portcheck run with ARGS is
+# refused with one line holding EXPECT, exit 2, and writes nothing.
+reject() {
+    local what=$1 expect=$2 out=$T/out-$RANDOM
+    shift 2
+    run -2 timeout 20 "$PC" run --out "$out" --accel tcg --agent "$AGENT" "$@"
+    echo "$what -> $output"
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == "portcheck: "*"$expect"* ]]
+    [ ! -e "$out" ]
+    rejected "$what"
+}
+
+# --------------------------------------------------------------- bad input
+
+@test "bad input: a qemu that is not there, by path or by name: one line, exit 2" {
+    reject "--qemu missing path" "qemu binary /nonexistent/qemu-system-x86_64 not found: apt-get install qemu-system-x86, or pass --qemu" \
+        --qemu /nonexistent/qemu-system-x86_64
+    reject "--qemu not on PATH" "qemu binary qemu-system-nothere not found" --qemu qemu-system-nothere
+}
+
+@test "bad input: package paths that are no package: directory, empty, truncated .deb, FIFO, two of one format" {
+    mkdir "$T/dir.deb"
+    : > "$T/empty.deb"
+    head -c 300 "$DEB" > "$T/truncated.deb"
+    mkfifo "$T/fifo.deb"
+    reject "--package directory" "$T/dir.deb" --package "$T/dir.deb"
+    reject "--package empty file" "$T/empty.deb is neither a .deb nor an .rpm" --package "$T/empty.deb"
+    reject "--package truncated .deb" "cannot read package $T/truncated.deb" --package "$T/truncated.deb"
+    [[ "$output" == *"make deb"* ]]
+    # A FIFO must be refused, not block the open() forever.
+    reject "--package FIFO" "$T/fifo.deb" --package "$T/fifo.deb"
+    reject "--old-package not a package" "neither a .deb nor an .rpm" --package "$DEB" --old-package "$T/empty.deb"
+    reject "two .deb packages" "two deb packages given to --package" --package "$DEB" --package "$DEB"
+}
+
+@test "bad input: --kernel-arg with a space, --mem out of range" {
+    reject "--kernel-arg with a space" "--kernel-arg 'quiet init=/bin/sh' must be one argument" --kernel-arg "quiet init=/bin/sh"
+    reject "--mem 64" "--mem '64' is not a number from 128 to 16384" --mem 64
+}
+
+@test "bad input: empty image or scenario names are refused, not taken as the defaults" {
+    fake_images "$T/images"
+    reject "--scenario ''" "--scenario" --images-dir "$T/images" --qemu /bin/false --scenario ""
+    reject "--image ','" "--image" --images-dir "$T/images" --qemu /bin/false --image ","
+}
+
+@test "bad input: image names that could escape the recipe directory" {
+    reject "--image ../etc" "image name '../etc' may hold only a-z 0-9 . -" --images-dir "$VM_IMAGES" --image ../etc
+    reject "--image Debian" "image name 'Debian' may hold only a-z 0-9 . -" --images-dir "$VM_IMAGES" --image Debian
+}
+
+@test "bad input: malformed recipes: shell metacharacters, no distro, bad init, not key = value, unknown builder, fedora without release" {
+    local d=$T/images
+    images_copy "$d"
+    printf 'distro = debian\nsuite = bookworm\ninit = systemd\npackage_format = deb\npackages = curl; rm -rf /\n' > "$d/recipes/meta.conf"
+    printf 'suite = bookworm\ninit = systemd\npackage_format = deb\n' > "$d/recipes/no-distro.conf"
+    printf 'distro = debian\nsuite = bookworm\ninit = upstart\npackage_format = deb\n' > "$d/recipes/bad-init.conf"
+    printf 'distro = debian\nsuite bookworm\n' > "$d/recipes/no-equals.conf"
+    printf 'distro = debian\nsuite = bookworm\ninit = systemd\npackage_format = deb\nbuilder = nosuch\n' > "$d/recipes/bad-builder.conf"
+    printf 'distro = fedora\ninit = systemd\npackage_format = rpm\n' > "$d/recipes/no-release.conf"
+    reject "recipe with a shell metacharacter" "value of 'packages' holds a shell metacharacter" --images-dir "$d" --image meta
+    reject "recipe without distro" "missing 'distro' (debian or fedora)" --images-dir "$d" --image no-distro
+    reject "recipe with init upstart" "init 'upstart' is not systemd or sysvinit" --images-dir "$d" --image bad-init
+    reject "recipe line without =" "expected 'key = value', got: suite bookworm" --images-dir "$d" --image no-equals
+    reject "recipe with an unknown builder" "builder 'nosuch' has no vm-images/builders/nosuch.sh" --images-dir "$d" --image bad-builder
+    reject "fedora recipe without release" "missing 'release'" --images-dir "$d" --image no-release
+}
+
+@test "bad input: a cached image without a kernel file: error naming the file, exit 2, no qemu left" {
+    fake_images "$T/images"
+    mkdir -p "$FO/nokernel"
+    host_value > "$FO/nokernel/host-before"
+    run "$PC" run --out "$FO/nokernel/out" --accel tcg --agent "$AGENT" --images-dir "$T/images" --image nokernel --scenario baseline
+    printf '%s\n' "$output" > "$FO/nokernel/log"
+    record_outcome nokernel "$status"
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"baseline: error"*"$T/images/nokernel/vmlinuz"* ]]
+    [ -z "$(qemu_with "$FO/nokernel/")" ]
+    rejected "image without a kernel file"
+}
+
+@test "bad input: a recipe whose build yields no kernel: build-image names the recipe and the fix, no image is cached" {
+    # mmdebstrap, chroot and systemctl stubbed on PATH: a root tree in
+    # moments, without /boot/vmlinuz-*; the rest of the real builder runs.
+    local d=$T/images stub=$T/stub
+    images_copy "$d"
+    printf 'distro = debian\nsuite = bookworm\ninit = systemd\npackage_format = deb\n' > "$d/recipes/nokernel.conf"
+    mkdir -p "$stub"
+    cat > "$stub/mmdebstrap" <<'EOF'
+#!/bin/bash
+# Fault suite: a root tree without a kernel. The target is the argument after the suite.
+for a; do case "$a" in -*) ;; *) args+=("$a") ;; esac; done
+root=${args[1]}
+mkdir -p "$root"/{boot,etc/systemd/system,etc/systemd/network,etc/sysctl.d,home/portuser,usr/sbin,lib/modules}
+printf 'PRETTY_NAME="Fake"\nID=debian\n' > "$root/etc/os-release"
+: > "$root/etc/subuid"
+: > "$root/etc/subgid"
+EOF
+    printf '#!/bin/sh\nexit 0\n' > "$stub/chroot"
+    printf '#!/bin/sh\nexit 0\n' > "$stub/systemctl"
+    chmod +x "$stub"/*
+    mkdir -p "$FO/nokernel-build"
+    host_value > "$FO/nokernel-build/host-before"
+    PATH=$stub:$PATH PORTCHECK_CACHE=$T/cache run "$PC" run --out "$FO/nokernel-build/out" --accel tcg --agent "$AGENT" \
+        --images-dir "$d" --image nokernel --scenario baseline
+    printf '%s\n' "$output" > "$FO/nokernel-build/log"
+    record_outcome nokernel-build "$status"
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"produced no kernel"*"linux-image-amd64"* ]]
+    [ "$(jq -r '.runs[0].scenarios[0].reason' "$FO/nokernel-build/out/report.json")" != "" ]
+    [[ "$(jq -r '.runs[0].scenarios[0].reason' "$FO/nokernel-build/out/report.json")" == *"no kernel"* ]]
+    # Nothing half-made is left for a later run to pick up.
+    [ -z "$(ls -A "$T/cache/images" | grep -v '^\.nokernel\.lock$')" ]
+    rejected "recipe that builds no kernel"
+}
+
+# ------------------------------------------------- faults without a VM boot
+
+@test "fault: qemu fails to start (it exits 1 with a message): error carries qemu's message, report written" {
+    injected qemu-fails-to-start
+    fake_images "$T/images"
+    printf '#!/bin/sh\necho "fake-qemu: could not open disk image: Permission denied" >&2\nexit 1\n' > "$T/fake-qemu"
+    chmod +x "$T/fake-qemu"
+    pc qemu_fails --accel tcg --agent "$AGENT" --images-dir "$T/images" --image img --qemu "$T/fake-qemu" --scenario baseline,kernel-cmdline
+    cat "$FO/qemu_fails/log"
+    [ "$(rc_of qemu_fails)" = 2 ]
+    [ "$(scen qemu_fails img baseline status)" = error ]
+    [ "$(scen qemu_fails img baseline reason)" = "qemu exited with status 1 at start: fake-qemu: could not open disk image: Permission denied" ]
+    # The next scenario tried its own qemu.
+    [ "$(scen qemu_fails img kernel-cmdline reason)" = "qemu exited with status 1 at start: fake-qemu: could not open disk image: Permission denied" ]
+    jq -e '.complete == true' "$(report_of qemu_fails)"
+    [ -s "$FO/qemu_fails/out/report.md" ] && [ -s "$FO/qemu_fails/out/junit.xml" ]
+    survived qemu-fails-to-start
+}
+
+@test "fault: build-image killed half-way (SIGKILL, SIGTERM) never leaves an image that a later run uses" {
+    injected build-image-killed
+    local d=$FO/build_killed
+    rm -rf "$d"
+    mkdir -p "$d"
+    images_copy "$d/images"
+    export PORTCHECK_CACHE=$d/cache
+    # SIGKILL: no trap runs, the half-made temp dir stays behind.
+    touch "$d/hold"
+    FAKE_BUILD_HOLD=$d/hold setsid "$d/images/build-image" tiny > "$d/kill9.out" 2> "$d/kill9.err" 3>&- &
+    local pid=$!
+    wait_file "$d/hold.started" 20
+    kill -9 -- -"$pid"
+    wait "$pid" || true
+    run ls -A "$d/cache/images"
+    echo "after SIGKILL: $output"
+    [ -z "$(ls "$d/cache/images" | grep '^tiny-')" ]
+    stale=$(ls -d "$d"/cache/images/.tiny-*.tmp.*)
+    [ -e "$stale/rootfs.raw" ] && [ ! -e "$stale/image.json" ]
+    # SIGTERM: its trap removes its own temp dir.
+    rm -f "$d/hold.started"
+    touch "$d/hold"
+    FAKE_BUILD_HOLD=$d/hold "$d/images/build-image" tiny > "$d/term.out" 2> "$d/term.err" 3>&- &
+    pid=$!
+    wait_file "$d/hold.started" 20
+    kill -TERM "$pid"
+    local rc=0
+    wait "$pid" || rc=$?
+    [ "$rc" -eq 143 ]
+    # Its own temp dir is gone (the stale one may be too, if it cleaned up).
+    [ -z "$(ls -d "$d"/cache/images/.tiny-*.tmp.* 2> /dev/null | grep -vxF "$stale")" ]
+    [ -z "$(ls "$d/cache/images" | grep '^tiny-')" ]
+    # The next build makes a whole image of its own.
+    rm -f "$d/hold"
+    run -0 "$d/images/build-image" tiny
+    final=${lines[-1]}
+    [[ "$final" == "$d/cache/images/tiny-"* ]] && [[ "$final" != *.tmp.* ]]
+    jq -e '.name == "tiny"' "$final/image.json"
+    # A run uses that image and nothing else (its qemu only records -kernel).
+    printf '#!/bin/bash\nwhile [ $# -gt 0 ]; do [ "$1" = -kernel ] && echo "$2" > %q; shift; done\necho "fake-qemu: stop" >&2\nexit 1\n' \
+        "$d/kernel-used" > "$d/fake-qemu"
+    chmod +x "$d/fake-qemu"
+    pc build_killed/run --accel tcg --agent "$AGENT" --images-dir "$d/images" --image tiny --qemu "$d/fake-qemu" --scenario baseline
+    grep -q "image: $final (kernel 6.1.0-fake" "$d/run/log"
+    [ "$(cat "$d/kernel-used")" = "$final/vmlinuz" ]
+    survived build-image-killed
+}
+
+@test "fault: two builds of one image at once: one builds, both get the same whole image" {
+    injected concurrent-builds
+    local d=$T/conc
+    images_copy "$d/images"
+    export PORTCHECK_CACHE=$d/cache FAKE_BUILD_SLOW=1
+    "$d/images/build-image" tiny > "$d/a.out" 2> "$d/a.err" 3>&- &
+    local a=$!
+    "$d/images/build-image" tiny > "$d/b.out" 2> "$d/b.err" 3>&- &
+    local b=$!
+    wait "$a"
+    wait "$b"
+    [ "$(cat "$d/a.out")" = "$(cat "$d/b.out")" ]
+    [ "$(wc -l < "$d/cache/fake-builds")" -eq 1 ]
+    jq -e '.name == "tiny"' "$(cat "$d/a.out")/image.json"
+    [ -z "$(ls -A "$d/cache/images" | grep '\.tmp\.')" ]
+    survived concurrent-builds
+}
+
+# run_in_tmpfs NAME MOUNT-OPTIONS DIR CMD...: CMD in a private mount
+# namespace with a tmpfs on DIR; the tmpfs's listing ends up in $FO/NAME/.
+run_in_tmpfs() {
+    local name=$1 opts=$2 dir=$3
+    shift 3
+    mkdir -p "$FO/$name" "$dir"
+    host_value > "$FO/$name/host-before"
+    local rc=0
+    unshare --mount bash -c 'mount -t tmpfs -o "$1" portcheck-faults "$2" || exit 99; dir=$2 save=$3; shift 3
+        "$@"; rc=$?; (cd "$dir" && find . | sort) > "$save/tmpfs-listing"
+        cp "$dir/out/report.json" "$save/report.json" 2>/dev/null; exit $rc' _ "$opts" "$dir" "$FO/$name" "$@" \
+        > "$FO/$name/log" 2>&1 || rc=$?
+    record_outcome "$name" "$rc"
+    cat "$FO/$name/log"
+    return 0
+}
+
+@test "fault: --out on a full file system: exit 2, a line naming the cause, no qemu, nothing left in work/" {
+    injected out-full
+    fake_images "$T/images"
+    run_in_tmpfs out_full size=64k "$T/mnt" "$PC" run --out "$T/mnt/out" --accel tcg --agent "$AGENT" \
+        --images-dir "$T/images" --image img --scenario baseline
+    [ "$(rc_of out_full)" = 2 ]
+    grep -q "No space left on device" "$FO/out_full/log"
+    [ -z "$(grep 'console.log' "$FO/out_full/tmpfs-listing")" ]
+    [ -z "$(grep '^./out/work/.' "$FO/out_full/tmpfs-listing")" ]
+    survived out-full
+}
+
+@test "fault: --out on a read-only file system: one line, exit 2" {
+    injected out-readonly
+    run_in_tmpfs out_ro ro,size=64k "$T/mnt" "$PC" run --out "$T/mnt/out" --accel tcg --agent "$AGENT" --scenario baseline
+    [ "$(rc_of out_ro)" = 2 ]
+    [ "$(wc -l < "$FO/out_ro/log")" -eq 1 ]
+    grep -q "^portcheck: output directory $T/mnt/out is not writable (Read-only file system): pass --out" "$FO/out_ro/log"
+    survived out-readonly
+}
+
+@test "fault: PORTCHECK_CACHE read-only: a line naming the cache and the fix, exit 2, no qemu" {
+    injected cache-readonly
+    PORTCHECK_CACHE=$T/mnt run_in_tmpfs cache_ro ro,size=64k "$T/mnt" "$PC" run --out "$FO/cache_ro/out" --accel tcg \
+        --agent "$AGENT" --images-dir "$VM_IMAGES" --scenario baseline
+    [ "$(rc_of cache_ro)" = 2 ]
+    grep -q "build-image: cannot create the image cache $T/mnt/images: set PORTCHECK_CACHE to a writable directory" "$FO/cache_ro/log"
+    [[ "$(scen cache_ro debian-bookworm baseline reason)" == *"cannot create the image cache"* ]]
+    [ ! -e "$FO/cache_ro/out/logs/debian-bookworm/01-baseline.console.log" ]
+    survived cache-readonly
+}
+
+@test "fault: PORTCHECK_CACHE on a full file system: a line naming the cause, exit 2, no image left" {
+    injected cache-full
+    PORTCHECK_CACHE=$T/mnt run_in_tmpfs cache_full size=64k "$T/mnt" "$PC" run --out "$FO/cache_full/out" --accel tcg \
+        --agent "$AGENT" --images-dir "$VM_IMAGES" --scenario baseline
+    [ "$(rc_of cache_full)" = 2 ]
+    [ -z "$(grep '/images/debian-bookworm-' "$FO/cache_full/tmpfs-listing")" ]
+    grep -qE "No space left on device|MiB free|free space" "$FO/cache_full/log"
+    survived cache-full
+}
+
+# ------------------------------------------------- host-side control, static
+
+@test "control: the fake agent's lies fail the host's own parser and checks where they lie, and only there (no VM)" {
+    facts() { printf '{"cmd":"facts","id":7}\n' | FAKE_SYSCTL=$2 "$FAKE" "$1" 2> /dev/null | "$VERDICT" "$2"; }
+    run -0 facts perfect 80
+    [ "${lines[1]}" = "facts pass" ]
+    run -0 facts perfect 1024
+    [ "${lines[1]}" = "facts pass" ]
+    for mode in root capeff; do
+        run -0 facts "$mode" 80
+        echo "$output"
+        [ "${lines[1]}" = "facts fail 29" ]
+        [[ "${lines[2]}" == "  - unprivileged expected "* ]]
+        # Every other failing check failed for want of proof alone.
+        [ "$(printf '%s\n' "${lines[@]:3}" | awk '$4 != $6' | wc -l)" -eq 0 ]
+    done
+    # One privilege at a time, in a line that is otherwise the perfect one.
+    local perfect
+    perfect=$(printf '{"cmd":"facts","id":7}\n' | FAKE_SYSCTL=80 "$FAKE" perfect 2> /dev/null | tail -n 1)
+    for lie in '"groups":1' '"no_new_privs":0' '"gid":0' '"uid":0'; do
+        key=${lie%%:*}
+        line=$(sed "s/$key:[0-9]*/$lie/" <<< "$perfect")
+        run -0 "$VERDICT" 80 <<< "$line"
+        [ "${lines[0]}" = "facts fail 29" ]
+    done
+    run -0 "$VERDICT" 80 <<< "${perfect/0000000000000000/0000000000000C00}"
+    [[ "${lines[0]}" == "error: field 'cap_eff' is not 16 hex digits" ]]
+    run -0 facts claimpass 1024
+    [[ "${lines[1]}" == "facts fail "* ]] && [[ "${lines[2]}" == "  - sysctl expected 1024 got 80" ]]
+    run -0 facts noproof 80
+    [ "${lines[1]}" = "error: field 'proof' missing or not an object" ]
+    run -0 facts nul 80
+    [ "${lines[1]}" = "error: line holds a NUL byte" ]
+    run -0 facts badutf8 80
+    [[ "${lines[1]}" == "error: not JSON: unable to decode byte 0xff"* ]]
+    run -0 facts overlong 80
+    [ "${lines[1]}" = "error: line over 65536 bytes" ]
+}
+
+@test "security: no system() or popen() in the harness (argv arrays only)" {
+    run grep -rnIE --include='*.c' --include='*.h' '\b(system|popen)[[:space:]]*\(' harness/
+    # Comments may name them; code may not.
+    code=$(printf '%s\n' "$output" | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(/?\*|//)' || true)
+    echo "$code"
+    [ -z "$code" ]
+}
+
+@test "security: the build targets leave the host's ip_unprivileged_port_start alone" {
+    before=$(host_value)
+    run make -s portcheck deb deb-broken rpm faults-prereqs
+    echo "$output"
+    after=$(host_value)
+    [ "$after" = "$before" ] || ledger host-change make-targets "$before" "$after"
+    [ "$status" -eq 0 ]
+    [ "$after" = "$before" ]
+}
+
+# -------------------------------------------------------- faults in a VM
+
+@test "fault: a guest that never answers: error after the deadline with the console's last lines; the next scenario still runs" {
+    injected silent-guest
+    await silent
+    cat "$FO/silent/log"
+    deadline=$(awk -v s="$SILENT_SCALE" 'BEGIN { printf "%.0f", 240 * s }')
+    [ "$(rc_of silent)" = 2 ]
+    for sc in kernel-cmdline user-service-http; do
+        [ "$(scen silent debian-bookworm "$sc" status)" = error ]
+        reason=$(scen silent debian-bookworm "$sc" reason)
+        echo "$sc: $reason"
+        [[ "$reason" == "no answer from the guest after $deadline s; console: "* ]]
+        secs=$(scen silent debian-bookworm "$sc" seconds)
+        awk -v s="$secs" -v d="$deadline" 'BEGIN { exit !(s >= d && s < d + 20) }'
+        # The reason ends with the console's last line, whatever the boot reached.
+        console=$FO/silent/out/$(scen silent debian-bookworm "$sc" console_log)
+        last=$(sed 's/\x1b\[[0-9;]*m//g' "$console" | tr -cd '\n\40-\176' | grep -v '^[[:space:]]*$' | tail -n 1 || true)
+        [ -n "$last" ]
+        [[ "$(tail -n 1 <<< "$reason")" == *"$last"* ]]
+        # Lines, not a line: the tail of the console, as far as the boot got.
+        [ "$(wc -l <<< "$reason")" -ge 4 ]
+    done
+    # The second scenario ran on its own VM, with its own console log.
+    [ "$(scen silent debian-bookworm user-service-http console_log)" = logs/debian-bookworm/02-user-service-http.console.log ]
+    jq -e '.complete == true' "$(report_of silent)"
+    [ -s "$FO/silent/out/report.md" ] && [ -s "$FO/silent/out/junit.xml" ]
+    [ "$(cat "$FO/silent/leftovers")" = 0 ]
+    survived silent-guest
+}
+
+@test "security: qemu has no host network but user-mode with restrict=on, forwards only from 127.0.0.1, no host mount" {
+    await silent
+    local files=("$FO"/silent/qemu-*.cmdline) with_net=0 without_net=0 f a i v
+    [ "${#files[@]}" -eq 2 ]
+    for f in "${files[@]}"; do
+        mapfile -d '' a < "$f"
+        echo "${a[*]}"
+        [[ " ${a[*]} " == *" -nodefaults "* ]]
+        local net=0
+        for ((i = 0; i < ${#a[@]}; i++)); do
+            v=${a[i + 1]:-}
+            case "${a[i]}" in
+                -netdev)
+                    net=1
+                    [[ "$v" == user,* && ",$v," == *,restrict=on,* ]]
+                    [[ "$v" != *guestfwd* && "$v" != *smb=* ]]
+                    # Every forward listens on 127.0.0.1 only.
+                    [ "$(grep -o 'hostfwd=[^,]*' <<< "$v" | grep -vc '^hostfwd=tcp:127\.0\.0\.1:[0-9]*-:[0-9]*$')" -eq 0 ] ;;
+                -net | -nic | -virtfs | -fsdev | -hda | -hdb | -cdrom | -smb | -incoming | -qmp | -gdb | -s)
+                    echo "forbidden option ${a[i]}"
+                    return 1 ;;
+                -device) [[ "$v" != *9p* && "$v" != *vhost* && "$v" != *vfio* && "$v" != *usb-host* ]] ;;
+                -chardev) [[ "$v" =~ ^socket,id=[a-z]+,fd=[0-9]+$ ]] ;;
+                -drive) [[ "$v" == "file=$FO/silent/out/work/"* ]] ;;
+            esac
+        done
+        if [ "$net" = 1 ]; then with_net=$((with_net + 1)); else without_net=$((without_net + 1)); fi
+    done
+    # kernel-cmdline boots without any network device, user-service-http with the forwards.
+    [ "$with_net" -eq 1 ] && [ "$without_net" -eq 1 ]
+}
+
+@test "fault: a kernel panic is seen on the console at once, well before the boot deadline" {
+    injected kernel-panic
+    await panic
+    cat "$FO/panic/log"
+    [ "$(rc_of panic)" = 2 ]
+    [ "$(scen panic debian-bookworm baseline status)" = error ]
+    [[ "$(scen panic debian-bookworm baseline reason)" == "console: "*"Kernel panic - not syncing"* ]]
+    # The boot deadline is 240 s; the panic comes a few seconds into the boot.
+    awk -v s="$(scen panic debian-bookworm baseline seconds)" 'BEGIN { exit !(s < 60) }'
+    [ "$(cat "$FO/panic/leftovers")" = 0 ]
+    survived kernel-panic
+}
+
+@test "fault: qemu cannot load an image's kernel: error with qemu's own message; the next image still runs" {
+    injected bad-image
+    await qemu_faults
+    cat "$FO/qemu_faults/log"
+    [ "$(rc_of qemu_faults)" = 2 ]
+    [[ "$(scen qemu_faults bad-kernel baseline reason)" == "qemu exited with status 1"*": "*kernel* ]]
+    jq -e '.runs[1].image == "debian-bookworm"' "$(report_of qemu_faults)"
+    [ "$(scen qemu_faults debian-bookworm kernel-cmdline status)" = pass ]
+    survived bad-image
+}
+
+@test "fault: qemu killed (SIGKILL) mid-boot: error naming the signal; the next scenario passes on a fresh VM" {
+    injected qemu-killed
+    await qemu_faults
+    [ -s "$FO/qemu_faults/killed" ]
+    [ ! -d "/proc/$(cat "$FO/qemu_faults/killed")" ]
+    [ "$(scen qemu_faults debian-bookworm baseline status)" = error ]
+    [[ "$(scen qemu_faults debian-bookworm baseline reason)" == "qemu killed by signal 9 (Killed)"* ]]
+    [ "$(scen qemu_faults debian-bookworm kernel-cmdline status)" = pass ]
+    [ "$(scen qemu_faults debian-bookworm kernel-cmdline console_log)" = logs/debian-bookworm/02-kernel-cmdline.console.log ]
+    jq -e '.complete == true and (.runs[1].boots | length) == 1' "$(report_of qemu_faults)"
+    [ "$(cat "$FO/qemu_faults/leftovers")" = 0 ]
+    survived qemu-killed
+}
+
+# guest_outcome JOB SCENARIO STATUS REASON-PREFIX: how the fake agent's
+# scenario ended (error or fail, never pass), and why.
+guest_outcome() {
+    local job=$1 scenario=$2 status=$3 reason=$4
+    await "$job"
+    cat "$FO/$job/log"
+    [ "$(scen "$job" debian-bookworm "$scenario" status)" = "$status" ]
+    [[ "$(scen "$job" debian-bookworm "$scenario" reason)" == "$reason"* ]]
+    [ "$(cat "$FO/$job/leftovers")" = 0 ]
+}
+
+@test "fault: the guest sends a line over 64 KiB: error (protocol)" {
+    injected guest-overlong
+    guest_outcome guest_overlong baseline error "guest sent a line over 65536 bytes"
+    survived guest-overlong
+}
+
+@test "fault: the guest sends a NUL byte: error (protocol)" {
+    injected guest-nul
+    guest_outcome guest_nul baseline error "guest broke the protocol: line holds a NUL byte"
+    survived guest-nul
+}
+
+@test "fault: the guest sends invalid UTF-8: error (protocol)" {
+    injected guest-badutf8
+    guest_outcome guest_badutf8 baseline error "guest broke the protocol: not JSON: unable to decode byte 0xff"
+    survived guest-badutf8
+}
+
+@test "fault: facts that say \"status\":\"pass\" and claim every port: fail, the host decides" {
+    injected guest-claims-pass
+    guest_outcome guest_claimpass baseline fail "sysctl: expected 1024, got 80"
+    jq -e '[.runs[0].scenarios[0].checks[] | select(.what == "tcp4:22")][0].ok == false' "$(report_of guest_claimpass)"
+    survived guest-claims-pass
+}
+
+@test "fault: facts exactly right but bound as uid 0 with every capability: fail on privilege alone" {
+    injected guest-root
+    guest_outcome guest_root kernel-cmdline fail "unprivileged: expected uid!=0 gid!=0 groups=0 capeff=0 nnp=1, got uid=0"
+    # Every failed check is the proof, or a bind that failed only for want of it.
+    jq -e '[.runs[0].scenarios[0].checks[] | select(.ok | not) | select(.what != "unprivileged" and .got != .expect)] | length == 0' \
+        "$(report_of guest_root)"
+    jq -e '[.runs[0].scenarios[0].checks[] | select(.what == "tcp4:80")][0] | .got == "ok" and .ok == false' "$(report_of guest_root)"
+    survived guest-root
+}
+
+@test "fault: facts exactly right but with CAP_NET_BIND_SERVICE effective: fail on privilege alone" {
+    injected guest-capeff
+    guest_outcome guest_capeff kernel-cmdline fail "unprivileged: expected uid!=0 gid!=0 groups=0 capeff=0 nnp=1, got uid=65534 gid=65534 groups=0 capeff=0000000000000400"
+    jq -e '[.runs[0].scenarios[0].checks[] | select(.ok | not) | select(.what != "unprivileged" and .got != .expect)] | length == 0' \
+        "$(report_of guest_capeff)"
+    survived guest-capeff
+}
+
+@test "fault: facts without proof of no privilege: error (protocol), never pass" {
+    injected guest-noproof
+    guest_outcome guest_noproof kernel-cmdline error "guest broke the protocol: field 'proof' missing"
+    survived guest-noproof
+}
+
+# interrupted NAME SIGNAL RC: the run stopped at once, cleaned up and wrote
+# a partial report.
+interrupted() {
+    local job=$1 sig=$2 want_rc=$3
+    await "$job"
+    cat "$FO/$job/log"
+    echo "teardown took $(cat "$FO/$job/teardown-seconds") s"
+    [ "$(rc_of "$job")" = "$want_rc" ]
+    # Every process of the run (portcheck, its child, qemu) gone within 5 s.
+    awk -v s="$(cat "$FO/$job/teardown-seconds")" 'BEGIN { exit !(s <= 5) }'
+    [ ! -d "/proc/$(cat "$FO/$job/qemu")" ]
+    # No overlay, payload or result file left in work/.
+    [ -z "$(find "$FO/$job/out/work" -mindepth 1)" ]
+    jq -e '.complete == false' "$(report_of "$job")"
+    [ "$(scen "$job" debian-bookworm baseline status)" = error ]
+    [[ "$(scen "$job" debian-bookworm baseline reason)" == "interrupted by signal "* ]]
+    [ "$(scen "$job" debian-bookworm kernel-cmdline reason)" = "interrupted before it started" ]
+    [ -s "$FO/$job/out/report.md" ] && [ -s "$FO/$job/out/junit.xml" ]
+    [ "$(cat "$FO/$job/leftovers")" = 0 ]
+}
+
+@test "fault: SIGINT (Ctrl-C, to the process group) mid-boot: qemu gone, work/ cleaned, partial report, exit 130" {
+    injected sigint
+    interrupted sigint INT 130
+    survived sigint
+}
+
+@test "fault: SIGTERM (to portcheck alone) mid-boot: qemu gone, work/ cleaned, partial report, exit 2" {
+    injected sigterm
+    interrupted sigterm TERM 2
+    survived sigterm
+}
+
+@test "fault: SIGKILL of portcheck mid-boot: its qemu and children die with it (PR_SET_PDEATHSIG)" {
+    injected sigkill
+    await sigkill
+    echo "still alive after kill -9: $(cat "$FO/sigkill/survivors")"
+    [ ! -s "$FO/sigkill/survivors" ]
+    awk -v s="$(cat "$FO/sigkill/teardown-seconds")" 'BEGIN { exit !(s <= 5) }'
+    survived sigkill
+}
+
+@test "fault: two runs at once share the image cache: both pass, same image, nothing half-made left" {
+    injected concurrent-runs
+    await concurrent
+    cat "$FO/concurrent/a/log" "$FO/concurrent/b/log"
+    [ "$(rc_of concurrent/a)" = 0 ] && [ "$(rc_of concurrent/b)" = 0 ]
+    [ "$(scen concurrent/a debian-bookworm baseline status)" = pass ]
+    [ "$(scen concurrent/b debian-bookworm baseline status)" = pass ]
+    dir=$(cat "$FO/concurrent/image-dir-a")
+    [ -n "$dir" ] && [ "$dir" = "$(cat "$FO/concurrent/image-dir-b")" ]
+    jq -e '.name == "debian-bookworm"' "$dir/image.json"
+    [ ! -s "$FO/concurrent/tmp-dirs" ]
+    # At most one of them built it.
+    [ "$(cat "$FO/concurrent/a/log" "$FO/concurrent/b/log" | grep -c '\] built in ')" -le 1 ]
+    [ "$(cat "$FO/concurrent/leftovers")" = 0 ]
+    survived concurrent-runs
+}
+
+# ------------------------------------------------------------- the ledger
+
+@test "every fault job finished; no portcheck run crashed" {
+    for job in $FAULT_JOBS; do await "$job"; done
+    grep '^crash ' "$LEDGER" || true
+    [ "$(grep -c '^run ' "$LEDGER")" -gt 0 ]
+    [ "$(grep -c '^crash ' "$LEDGER")" -eq 0 ]
+}
+
+@test "the host's ip_unprivileged_port_start never changed" {
+    grep '^host-change ' "$LEDGER" || true
+    [ "$(grep -c '^host-change ' "$LEDGER")" -eq 0 ]
+    [ "$(host_value)" = "$(cat "$FO/host-at-start")" ]
+}
+
+@test "no process of the suite outlived its test (qemu, portcheck, build-image)" {
+    for job in $FAULT_JOBS; do await "$job"; done
+    sweep suite "$FO/"
+    grep '^leftover ' "$LEDGER" || true
+    [ "$(grep -c '^leftover ' "$LEDGER")" -eq 0 ]
+}
