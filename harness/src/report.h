@@ -34,6 +34,9 @@ struct report_counts report_count(json_t *report);
 /* Rendering helpers shared by the writers. */
 const char *report_str(json_t *obj, const char *key);
 double report_num(json_t *obj, const char *key);
+/* What a run's baseline scenario saw (the negative control both readable
+ * reports list): false when the run had no baseline. */
+bool report_baseline_facts(json_t *run, const char **sysctl, const char **tcp80, const char **status);
 /* Render into memory, then write atomically. */
 bool report_write_stream(const char *path, void (*render)(json_t *, FILE *), json_t *report);
 

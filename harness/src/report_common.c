@@ -69,3 +69,23 @@ struct report_counts report_count(json_t *report)
     }
     return c;
 }
+
+bool report_baseline_facts(json_t *run, const char **sysctl, const char **tcp80, const char **status)
+{
+    size_t k, j;
+    json_t *sc, *ck;
+    json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
+        if (strcmp(report_str(sc, "name"), "baseline") != 0)
+            continue;
+        *sysctl = *tcp80 = "?";
+        json_array_foreach(json_object_get(sc, "checks"), j, ck) {
+            if (strcmp(report_str(ck, "what"), "sysctl") == 0)
+                *sysctl = report_str(ck, "got");
+            if (strcmp(report_str(ck, "what"), "tcp4:80") == 0)
+                *tcp80 = report_str(ck, "got");
+        }
+        *status = report_str(sc, "status");
+        return true;
+    }
+    return false;
+}

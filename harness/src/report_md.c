@@ -133,25 +133,17 @@ static void negative_controls(json_t *report, FILE *out)
     fputs("## Negative controls\n\n"
           "A check that cannot fail proves nothing. These show the same checks failing where they must:\n\n",
           out);
-    size_t i, k, j;
-    json_t *run, *sc, *ck;
+    size_t i;
+    json_t *run;
     int listed = 0;
     json_array_foreach(json_object_get(report, "runs"), i, run) {
-        json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
-            if (strcmp(report_str(sc, "name"), "baseline") != 0)
-                continue;
-            const char *sysctl = "?", *tcp80 = "?";
-            json_array_foreach(json_object_get(sc, "checks"), j, ck) {
-                if (strcmp(report_str(ck, "what"), "sysctl") == 0)
-                    sysctl = report_str(ck, "got");
-                if (strcmp(report_str(ck, "what"), "tcp4:80") == 0)
-                    tcp80 = report_str(ck, "got");
-            }
-            fprintf(out, "- %s, baseline (no package): ip_unprivileged_port_start = %s, unprivileged bind to "
-                         "tcp4:80 -> %s (%s).\n",
-                    report_str(run, "image"), sysctl, tcp80, report_str(sc, "status"));
-            listed++;
-        }
+        const char *sysctl, *tcp80, *status;
+        if (!report_baseline_facts(run, &sysctl, &tcp80, &status))
+            continue;
+        fprintf(out, "- %s, baseline (no package): ip_unprivileged_port_start = %s, unprivileged bind to "
+                     "tcp4:80 -> %s (%s).\n",
+                report_str(run, "image"), sysctl, tcp80, status);
+        listed++;
     }
     fputs("- In every run with the package, ports 22, 25, 53 and 79 must get EACCES over TCP and UDP, IPv4 and "
           "IPv6: the setting opens 80 and up, nothing below.\n",

@@ -28,17 +28,13 @@ DPKG_SLIM=(
     --dpkgopt='path-include=/usr/share/locale/locale.alias'
 )
 
-build_image() {
-    local work=$1 root="$1/root" debs="$cache/debs/$R_suite"
-    local mirror=${R_mirror:-${PORTCHECK_DEBIAN_MIRROR:-http://deb.debian.org/debian}}
-    local include
-    include=$(debian_base_packages | tr -s ' ' ',' | sed 's/^,//; s/,$//')
-    mkdir -p "$debs"
-
-    log "mmdebstrap $R_suite ($R_init) from $mirror"
-    # The .debs are kept between builds (the sync-in/sync-out idiom from
-    # mmdebstrap(1)): a rebuild after a recipe change downloads only what changed.
-    timeout 1500 mmdebstrap --mode=root --variant=minbase --quiet \
+# debian_mmdebstrap TARGET INCLUDE MIRROR DEBS TIMEOUT: a minbase tree of
+# the recipe's suite. The .debs are kept between builds in DEBS (the
+# sync-in/sync-out idiom from mmdebstrap(1)): a rebuild after a recipe
+# change downloads only what changed.
+debian_mmdebstrap() {
+    local target=$1 include=$2 mirror=$3 debs=$4 limit=$5
+    timeout "$limit" mmdebstrap --mode=root --variant=minbase --quiet \
         --include="$include" \
         --aptopt='Acquire::Retries "3"' \
         --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
@@ -47,7 +43,18 @@ build_image() {
         --skip=essential/unlink \
         "${DPKG_SLIM[@]}" \
         --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
-        "$R_suite" "$root" "$mirror" >&2
+        "$R_suite" "$target" "$mirror" >&2
+}
+
+build_image() {
+    local work=$1 root="$1/root" debs="$cache/debs/$R_suite"
+    local mirror=${R_mirror:-${PORTCHECK_DEBIAN_MIRROR:-http://deb.debian.org/debian}}
+    local include
+    include=$(debian_base_packages | tr -s ' ' ',' | sed 's/^,//; s/,$//')
+    mkdir -p "$debs"
+
+    log "mmdebstrap $R_suite ($R_init) from $mirror"
+    debian_mmdebstrap "$root" "$include" "$mirror" "$debs" 1500
 
     log "customizing"
     debian_customize "$root"
@@ -134,16 +141,7 @@ debian_user_web_service() {
 debian_container_tree() {
     local root=$1 mirror=$2 debs=$3 tree="$1/var/lib/portcheck/container-tree"
     mkdir -p "$root/var/lib/portcheck"
-    timeout 900 mmdebstrap --mode=root --variant=minbase --quiet \
-        --include=systemd,systemd-sysv,procps,busybox \
-        --aptopt='Acquire::Retries "3"' \
-        --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
-        --setup-hook="sync-in $debs /var/cache/apt/archives/" \
-        --customize-hook="sync-out /var/cache/apt/archives $debs" \
-        --skip=essential/unlink \
-        "${DPKG_SLIM[@]}" \
-        --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
-        "$R_suite" "$tree" "$mirror" >&2
+    debian_mmdebstrap "$tree" systemd,systemd-sysv,procps,busybox "$mirror" "$debs" 900
     mkdir -p "$tree/srv/www"
     echo 'portcheck container ok' > "$tree/srv/www/index.html"
     echo portcheck-ctr > "$tree/etc/hostname"
