@@ -26,7 +26,7 @@ $(HARNESS_BUILD)/test_%-asan: harness/tests/unit/test_%.c $(UNIT_SRC) $(HARNESS_
 	$(CC) $(CFLAGS_COMMON) -O1 $(SAN_FLAGS) -Iharness/src -o $@ $< $(UNIT_SRC) -ljansson -lcmocka
 
 # Everything check needs, built first so the suites only run things.
-check-prereqs: test-deps portcheck unit-tests deb deb-broken rpm image-deps faults-prereqs
+check-prereqs: test-deps portcheck unit-tests deb deb-old deb-broken rpm image-deps faults-prereqs
 
 FUZZ_CHECK_SECONDS ?= 30
 check: check-prereqs

@@ -16,12 +16,13 @@ setup_file() {
     # One run per package; the tests below read their reports.
     "$PORTCHECK" run --image debian-bookworm --scenario all \
         --package out/unprivileged-ports_0.1.0_all.deb --old-package out/unprivileged-ports_0.0.1_all.deb \
-        --out "$VM_OUT/good" > "$VM_OUT/good.log" 2>&1
-    echo $? > "$VM_OUT/good.rc"
-    "$PORTCHECK" run --image debian-bookworm --accel "$(jq -r '.runs[0].accel' "$VM_OUT/good/report.json")" \
+        --out "$VM_OUT/good" > "$VM_OUT/good.log" 2>&1 && rc=0 || rc=$?
+    echo "$rc" > "$VM_OUT/good.rc"
+    accel=$(jq -r '.runs[0].accel // "auto"' "$VM_OUT/good/report.json" 2>/dev/null || echo auto)
+    "$PORTCHECK" run --image debian-bookworm --accel "$accel" \
         --scenario baseline,install,reboot,cold-boot,user-service-http,toolbox-host-netns \
-        --package out/broken/unprivileged-ports_0.1.0_all.deb --out "$VM_OUT/broken" > "$VM_OUT/broken.log" 2>&1
-    echo $? > "$VM_OUT/broken.rc"
+        --package out/broken/unprivileged-ports_0.1.0_all.deb --out "$VM_OUT/broken" > "$VM_OUT/broken.log" 2>&1 && rc=0 || rc=$?
+    echo "$rc" > "$VM_OUT/broken.rc"
 }
 
 status_of() { jq -r --arg s "$2" '.runs[0].scenarios[] | select(.name==$s) | .status' "$VM_OUT/$1/report.json"; }
