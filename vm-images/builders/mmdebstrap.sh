@@ -34,7 +34,9 @@ DPKG_SLIM=(
 # change downloads only what changed.
 debian_mmdebstrap() {
     local target=$1 include=$2 mirror=$3 debs=$4 limit=$5
-    timeout "$limit" mmdebstrap --mode=root --variant=minbase --quiet \
+    # One build at a time per .deb cache: a sync-out copying into it while
+    # another build's sync-in reads it hands apt half-copied files.
+    flock -w 1800 "$debs.lock" timeout "$limit" mmdebstrap --mode=root --variant=minbase --quiet \
         --include="$include" \
         --aptopt='Acquire::Retries "3"' \
         --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
