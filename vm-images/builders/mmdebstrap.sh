@@ -36,7 +36,11 @@ debian_mmdebstrap() {
     local target=$1 include=$2 mirror=$3 debs=$4 limit=$5
     # One build at a time per .deb cache: a sync-out copying into it while
     # another build's sync-in reads it hands apt half-copied files.
-    flock -w 1800 "$debs.lock" timeout "$limit" mmdebstrap --mode=root --variant=minbase --quiet \
+    # A mirror that drops a connection fails the whole run: try once more.
+    local try
+    for try in 1 2; do
+        rm -rf "$target"
+        flock -w 1800 "$debs.lock" timeout "$limit" mmdebstrap --mode=root --variant=minbase --quiet \
         --include="$include" \
         --aptopt='Acquire::Retries "3"' \
         --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
@@ -45,7 +49,10 @@ debian_mmdebstrap() {
         --skip=essential/unlink \
         "${DPKG_SLIM[@]}" \
         --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
-        "$R_suite" "$target" "$mirror" >&2
+        "$R_suite" "$target" "$mirror" >&2 && return 0
+        log "mmdebstrap failed (try $try of 2)"
+    done
+    return 1
 }
 
 build_image() {
