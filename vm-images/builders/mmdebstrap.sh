@@ -39,7 +39,7 @@ debian_mmdebstrap() {
     # A mirror that drops a connection fails the whole run: try once more.
     local try
     for try in 1 2; do
-        rm -rf "$target"
+        rm -rf --one-file-system "$target"
         flock -w 1800 "$debs.lock" timeout "$limit" mmdebstrap --mode=root --variant=minbase --quiet \
         --include="$include" \
         --aptopt='Acquire::Retries "3"' \
@@ -87,7 +87,7 @@ build_image() {
     log "mkfs.ext4 -d"
     # 4 GiB sparse: room for the container scenarios, costs only what is used.
     mkfs.ext4 -q -F -L portcheck-root -b 4096 -E root_owner=0:0 -d "$root" "$work/rootfs.raw" 4G
-    rm -rf "$root"
+    rm -rf --one-file-system "$root"
 }
 
 debian_customize() {
