@@ -629,6 +629,12 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
             json_array_append_new(list, scenario_json(sc, "error", 0, payload_error, NULL, NULL));
             continue;
         }
+        /* User services and containers need systemd in the guest. */
+        if ((sc->container || sc->boot.target) && img->init && strcmp(img->init, "systemd") != 0) {
+            json_array_append_new(list, scenario_json(sc, "skip", 0, "needs systemd in the image (this one has "
+                                                      "another init)", NULL, NULL));
+            continue;
+        }
         if (sc->container && !img->container_tree) {
             json_array_append_new(list, scenario_json(sc, "skip", 0,
                                                       "this image has no container tree: set container_tree = yes "
