@@ -33,17 +33,6 @@ static double median(double *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-__attribute__((noreturn, format(printf, 1, 2))) static void bench_usage(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("portcheck: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs(" (see portcheck --help)\n", stderr);
-    exit(EXIT_USAGE);
-}
-
 int cmd_bench(int argc, char **argv)
 {
     const char *image = "debian-bookworm", *accel = "auto", *out = "out/bench", *images_dir = "vm-images";
@@ -51,25 +40,25 @@ int cmd_bench(int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!val)
-            bench_usage("option %s needs a value", argv[i]);
+            die_usage("option %s needs a value", argv[i]);
         if (strcmp(argv[i], "--image") == 0)
             image = val;
         else if (strcmp(argv[i], "--runs") == 0) {
             char *end;
             long n = strtol(val, &end, 10);
             if (*end || n < 1 || n > 100)
-                bench_usage("--runs '%s' is not a number from 1 to 100", val);
+                die_usage("--runs '%s' is not a number from 1 to 100", val);
             runs = (int)n;
         } else if (strcmp(argv[i], "--accel") == 0) {
             if (strcmp(val, "auto") && strcmp(val, "kvm") && strcmp(val, "tcg"))
-                bench_usage("--accel '%s' is not auto, kvm or tcg", val);
+                die_usage("--accel '%s' is not auto, kvm or tcg", val);
             accel = val;
         } else if (strcmp(argv[i], "--out") == 0)
             out = val;
         else if (strcmp(argv[i], "--images-dir") == 0)
             images_dir = val;
         else
-            bench_usage("unknown option '%s' to bench", argv[i]);
+            die_usage("unknown option '%s' to bench", argv[i]);
         i++;
     }
     char err[512];

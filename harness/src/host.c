@@ -44,18 +44,6 @@ struct diagnosis {
     char *advice;
 };
 
-static void host_usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void host_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("portcheck: host: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs(" (see portcheck --help)\n", stderr);
-    exit(EXIT_USAGE);
-}
-
 static bool allowed(const char *result)
 {
     /* The kernel checks the privilege before whether the port is free. */
@@ -378,14 +366,14 @@ int cmd_host(int argc, char **argv)
         switch (c) {
         case OPT_ROOT: d.root = optarg; break;
         case OPT_JSON: json = true; break;
-        default: host_usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        default: die_usage("host: unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
-        host_usage_error("unexpected argument '%s'", argv[optind]);
+        die_usage("host: unexpected argument '%s'", argv[optind]);
     struct stat st;
     if (d.root[0] != '/' || stat(d.root, &st) < 0 || !S_ISDIR(st.st_mode))
-        host_usage_error("--root '%s' is not an absolute path to a directory", d.root);
+        die_usage("host: --root '%s' is not an absolute path to a directory", d.root);
 
     gather(&d);
     d.advice = advise(&d);

@@ -69,18 +69,6 @@ static const char usage_text[] =
     "infrastructure error (an error status, a bad argument), 130 interrupted by SIGINT.\n"
     "portcheck host exits 0 whatever it finds, 2 for bad usage.\n";
 
-static void usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("portcheck: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs(" (see portcheck --help)\n", stderr);
-    exit(EXIT_USAGE);
-}
-
 struct options {
     const char *images[MAX_IMAGES];
     size_t nimages;
@@ -114,7 +102,7 @@ static void add_list(const char *arg, void (*add)(struct options *, const char *
 static void add_image(struct options *o, const char *name)
 {
     if (o->nimages == MAX_IMAGES)
-        usage_error("more than %d images", MAX_IMAGES);
+        die_usage("more than %d images", MAX_IMAGES);
     for (size_t i = 0; i < o->nimages; i++)
         if (strcmp(o->images[i], name) == 0)
             return;
@@ -134,7 +122,7 @@ static void add_scenario(struct options *o, const char *name)
             strncat(known, " ", sizeof known - strlen(known) - 1);
             strncat(known, scenarios[i].name, sizeof known - strlen(known) - 1);
         }
-        usage_error("unknown scenario '%s'; known:%s", name, known);
+        die_usage("unknown scenario '%s'; known:%s", name, known);
     }
     o->want[scenario_index(sc)] = true;
 }
@@ -145,7 +133,7 @@ static double parse_double(const char *s, const char *what, double min, double m
     errno = 0;
     double d = strtod(s, &end);
     if (errno || end == s || *end || !(d >= min && d <= max))
-        usage_error("%s '%s' is not a number from %g to %g", what, s, min, max);
+        die_usage("%s '%s' is not a number from %g to %g", what, s, min, max);
     return d;
 }
 
@@ -177,35 +165,35 @@ static void parse_run_options(int argc, char **argv, struct options *o)
         switch (c) {
         case OPT_IMAGE:
             if (!optarg[strspn(optarg, ", ")])
-                usage_error("--image needs a name, e.g. --image debian-bookworm");
+                die_usage("--image needs a name, e.g. --image debian-bookworm");
             add_list(optarg, add_image, o);
             break;
         case OPT_SCENARIO:
             if (!optarg[strspn(optarg, ", ")])
-                usage_error("--scenario needs a name, e.g. --scenario baseline, or all");
+                die_usage("--scenario needs a name, e.g. --scenario baseline, or all");
             add_list(optarg, add_scenario, o);
             break;
         case OPT_PACKAGE:
             if (o->npackages == 4)
-                usage_error("at most 4 --package options");
+                die_usage("at most 4 --package options");
             o->package_paths[o->npackages++] = optarg;
             break;
         case OPT_OLD_PACKAGE:
             if (o->nold_packages == 4)
-                usage_error("at most 4 --old-package options");
+                die_usage("at most 4 --old-package options");
             o->old_package_paths[o->nold_packages++] = optarg;
             break;
         case OPT_OUT: o->out_dir = optarg; break;
         case OPT_KERNEL_ARG:
             /* One kernel argument: no spaces, so it cannot smuggle in others. */
             if (!optarg[0] || strpbrk(optarg, " \t\n\"'"))
-                usage_error("--kernel-arg '%s' must be one argument without spaces or quotes", optarg);
+                die_usage("--kernel-arg '%s' must be one argument without spaces or quotes", optarg);
             o->kernel_arg = optarg;
             break;
         case OPT_QEMU: o->qemu = optarg; break;
         case OPT_ACCEL:
             if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") && strcmp(optarg, "tcg"))
-                usage_error("--accel '%s' is not auto, kvm or tcg", optarg);
+                die_usage("--accel '%s' is not auto, kvm or tcg", optarg);
             o->accel = optarg;
             break;
         case OPT_JOBS: o->jobs = (int)parse_double(optarg, "--jobs", 1, 64); break;
@@ -218,11 +206,11 @@ static void parse_run_options(int argc, char **argv, struct options *o)
         case OPT_IMAGES_DIR: o->images_dir = optarg; break;
         case OPT_AGENT: o->agent = optarg; break;
         default:
-            usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+            die_usage("unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
-        usage_error("unexpected argument '%s'", argv[optind]);
+        die_usage("unexpected argument '%s'", argv[optind]);
     if (o->nimages == 0)
         add_image(o, "debian-bookworm");
 }
@@ -238,7 +226,7 @@ static void inspect_packages(const char *const *paths, size_t n, struct package_
         }
         for (size_t k = 0; k < i; k++)
             if (strcmp(pkgs[k].format, pkgs[i].format) == 0)
-                usage_error("two %s packages given to %s; pass one per format", pkgs[i].format, option);
+                die_usage("two %s packages given to %s; pass one per format", pkgs[i].format, option);
         out[(*nout)++] = &pkgs[i];
     }
 }
@@ -271,11 +259,11 @@ static void validate(struct options *o, struct run_config *cfg, struct package_i
         o->agent = xasprintf("%s/portcheck-agent", dir);
     }
     if (access(o->agent, X_OK) != 0)
-        usage_error("guest agent %s is missing or not executable: build it with make portcheck, or pass --agent",
+        die_usage("guest agent %s is missing or not executable: build it with make portcheck, or pass --agent",
                     o->agent);
     const char *qemu = o->qemu ? o->qemu : "qemu-system-x86_64";
     if (!program_on_path(qemu))
-        usage_error("qemu binary %s not found: apt-get install qemu-system-x86, or pass --qemu", qemu);
+        die_usage("qemu binary %s not found: apt-get install qemu-system-x86, or pass --qemu", qemu);
     cleanup_free char *work = xasprintf("%s/work", o->out_dir);
     if (!mkdir_p(work, 0755) || access(o->out_dir, W_OK) != 0) {
         fprintf(stderr, "portcheck: output directory %s is not writable (%s): pass --out with a writable directory\n",
@@ -486,10 +474,10 @@ static int cmd_report(int argc, char **argv)
         else if (argv[i][0] != '-' && !input)
             input = argv[i];
         else
-            usage_error("unexpected argument '%s' to report", argv[i]);
+            die_usage("unexpected argument '%s' to report", argv[i]);
     }
     if (!input || !format)
-        usage_error("report needs FILE.json and --format md|html|junit|tap|json");
+        die_usage("report needs FILE.json and --format md|html|junit|tap|json");
     json_error_t err;
     json_t *report = json_load_file(input, JSON_REJECT_DUPLICATES, &err);
     if (!json_is_object(report) || !json_is_array(json_object_get(report, "runs"))) {
@@ -522,7 +510,7 @@ static int cmd_report(int argc, char **argv)
         else if (strcmp(format, "json") == 0)
             render = report_render_json;
         else
-            usage_error("--format '%s' is not md, html, junit, tap or json", format);
+            die_usage("--format '%s' is not md, html, junit, tap or json", format);
         if (output)
             ok = report_write_stream(output, render, report);
         else {
@@ -549,7 +537,7 @@ static int cmd_list(void)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        usage_error("a command is needed: run, report, list or host");
+        die_usage("a command is needed: run, report, list or host");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         fputs(usage_text, stdout);
         return 0;
@@ -568,5 +556,5 @@ int main(int argc, char **argv)
         return cmd_host(argc, argv);
     if (strcmp(argv[1], "bench") == 0)
         return cmd_bench(argc, argv);
-    usage_error("unknown command '%s'", argv[1]);
+    die_usage("unknown command '%s'", argv[1]);
 }

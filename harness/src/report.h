@@ -37,6 +37,9 @@ double report_num(json_t *obj, const char *key);
 /* What a run's baseline scenario saw (the negative control both readable
  * reports list): false when the run had no baseline. */
 bool report_baseline_facts(json_t *run, const char **sysctl, const char **tcp80, const char **status);
+/* Text or attribute value for XML and HTML alike: the five specials
+ * escaped, C0 controls other than tab and newline dropped. */
+void report_xml_text(FILE *out, const char *s);
 /* Render into memory, then write atomically. */
 bool report_write_stream(const char *path, void (*render)(json_t *, FILE *), json_t *report);
 

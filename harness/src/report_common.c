@@ -89,3 +89,21 @@ bool report_baseline_facts(json_t *run, const char **sysctl, const char **tcp80,
     }
     return false;
 }
+
+void report_xml_text(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        switch (c) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
+        case '\'': fputs("&#39;", out); break;
+        default:
+            /* XML 1.0 and HTML forbid most C0 controls even as references. */
+            if (c >= 0x20 || c == '\n' || c == '\t')
+                fputc(c, out);
+        }
+    }
+}

@@ -8,25 +8,6 @@
 
 #include <string.h>
 
-/* Text and attribute values alike: the five XML specials, and C0 controls
- * (other than tab and newline) dropped, as HTML forbids them. */
-static void h(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        switch (c) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&#39;", out); break;
-        default:
-            if (c >= 0x20 || c == '\n' || c == '\t')
-                fputc(c, out);
-        }
-    }
-}
-
 /* The CSS class of a status: only these four exist, so a report with an
  * odd status cannot inject a class name (report_count calls it an error). */
 static const char *status_class(const char *st)
@@ -63,9 +44,9 @@ static void head(json_t *report, FILE *out)
     fputs(css, out);
     fputs("</style>\n</head>\n<body>\n<h1>unprivileged-ports: evidence report</h1>\n<p class=\"meta\">portcheck ",
           out);
-    h(out, report_str(report, "version"));
+    report_xml_text(out, report_str(report, "version"));
     fputs(", started ", out);
-    h(out, report_str(report, "started"));
+    report_xml_text(out, report_str(report, "started"));
     fputs("</p>\n", out);
 }
 
@@ -133,7 +114,7 @@ static void matrix(json_t *report, FILE *out)
           out);
     json_array_foreach(cols, k, col) {
         fputs("<th>", out);
-        h(out, json_string_value(col));
+        report_xml_text(out, json_string_value(col));
         fputs("</th>", out);
     }
     fputs("</tr></thead>\n<tbody>\n", out);
@@ -141,18 +122,18 @@ static void matrix(json_t *report, FILE *out)
         json_t *pkg = json_object_get(run, "package");
         fputs("<tr><th scope=\"row\"><a href=\"#img", out);
         fprintf(out, "%zu\">", i);
-        h(out, report_str(run, "image"));
+        report_xml_text(out, report_str(run, "image"));
         fputs("</a></th><td>", out);
-        h(out, report_str(run, "kernel"));
+        report_xml_text(out, report_str(run, "kernel"));
         fputs("</td><td>", out);
-        h(out, report_str(run, "init"));
+        report_xml_text(out, report_str(run, "init"));
         fputs("</td><td>", out);
         if (json_is_object(pkg)) {
-            h(out, report_str(pkg, "name"));
+            report_xml_text(out, report_str(pkg, "name"));
             fputc(' ', out);
-            h(out, report_str(pkg, "version"));
+            report_xml_text(out, report_str(pkg, "version"));
             fputs(" (", out);
-            h(out, report_str(pkg, "format"));
+            report_xml_text(out, report_str(pkg, "format"));
             fputc(')', out);
         }
         fputs("</td>", out);
@@ -168,11 +149,11 @@ static void matrix(json_t *report, FILE *out)
             fprintf(out, "<td class=\"cell %s\"", status_class(st));
             if (reason[0]) {
                 fputs(" title=\"", out);
-                h(out, reason);
+                report_xml_text(out, reason);
                 fputc('"', out);
             }
             fprintf(out, "><a href=\"#img%zu-sc%ld\">", i, s);
-            h(out, st[0] ? st : "error");
+            report_xml_text(out, st[0] ? st : "error");
             fputs("</a></td>", out);
         }
         fputs("</tr>\n", out);
@@ -252,7 +233,7 @@ static void boot_chart(json_t *report, FILE *out)
             n++;
         }
         fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", label_w - 8, y + row_h / 2 + 4);
-        h(out, report_str(run, "image"));
+        report_xml_text(out, report_str(run, "image"));
         fputs("</text>\n", out);
         if (n == 0) {
             fprintf(out, "<text x=\"%d\" y=\"%d\">no boots</text>\n", label_w + 4, y + row_h / 2 + 4);
@@ -280,11 +261,11 @@ static void checks_table(json_t *sc, FILE *out)
     json_array_foreach(json_object_get(sc, "checks"), j, ck) {
         bool ok = json_is_true(json_object_get(ck, "ok"));
         fputs(ok ? "<tr><td>" : "<tr class=\"mismatch\"><td>", out);
-        h(out, report_str(ck, "what"));
+        report_xml_text(out, report_str(ck, "what"));
         fputs("</td><td>", out);
-        h(out, report_str(ck, "expect"));
+        report_xml_text(out, report_str(ck, "expect"));
         fputs("</td><td>", out);
-        h(out, report_str(ck, "got"));
+        report_xml_text(out, report_str(ck, "got"));
         fputs(ok ? "</td><td>ok</td></tr>\n" : "</td><td><strong>MISMATCH</strong></td></tr>\n", out);
     }
     fputs("</tbody>\n</table>\n", out);
@@ -303,16 +284,16 @@ static void scenario_details(json_t *sc, size_t i, size_t k, FILE *out)
     /* What did not pass is open from the start: that is what a reader wants. */
     fprintf(out, "<details id=\"img%zu-sc%zu\"%s><summary><span class=\"badge %s\">", i, k,
             strcmp(st, "pass") == 0 ? "" : " open=\"open\"", status_class(st));
-    h(out, st[0] ? st : "error");
+    report_xml_text(out, st[0] ? st : "error");
     fputs("</span> <strong>", out);
-    h(out, report_str(sc, "name"));
+    report_xml_text(out, report_str(sc, "name"));
     fprintf(out, "</strong>: %d/%d checks held, %.1f s</summary>\n<p>", ok, n, report_num(sc, "seconds"));
-    h(out, report_str(sc, "summary"));
+    report_xml_text(out, report_str(sc, "summary"));
     fputs("</p>\n", out);
     const char *reason = report_str(sc, "reason");
     if (reason[0]) {
         fputs("<pre class=\"reason\">", out);
-        h(out, reason);
+        report_xml_text(out, reason);
         fputs("</pre>\n", out);
     }
     if (n)
@@ -320,7 +301,7 @@ static void scenario_details(json_t *sc, size_t i, size_t k, FILE *out)
     const char *log = report_str(sc, "console_log");
     if (log[0]) {
         fputs("<p class=\"meta\">console log: <code>", out);
-        h(out, log);
+        report_xml_text(out, log);
         fputs("</code></p>\n", out);
     }
     fputs("</details>\n", out);
@@ -331,37 +312,37 @@ static void image_section(json_t *run, size_t i, FILE *out)
     size_t k;
     json_t *sc, *boot;
     fprintf(out, "<section id=\"img%zu\">\n<h3>", i);
-    h(out, report_str(run, "image"));
+    report_xml_text(out, report_str(run, "image"));
     fputs("</h3>\n<ul>\n<li>OS: ", out);
-    h(out, report_str(run, "os"));
+    report_xml_text(out, report_str(run, "os"));
     fputs("; kernel ", out);
-    h(out, report_str(run, "kernel"));
+    report_xml_text(out, report_str(run, "kernel"));
     fputs("; init ", out);
-    h(out, report_str(run, "init"));
+    report_xml_text(out, report_str(run, "init"));
     fputs("; accelerator ", out);
-    h(out, report_str(run, "accel"));
+    report_xml_text(out, report_str(run, "accel"));
     fputs("</li>\n<li>image recipe hash <code>", out);
-    h(out, report_str(run, "recipe_hash"));
+    report_xml_text(out, report_str(run, "recipe_hash"));
     fputs("</code> (vm-images/recipes/", out);
-    h(out, report_str(run, "image"));
+    report_xml_text(out, report_str(run, "image"));
     fputs(".conf)</li>\n", out);
     json_t *pkg = json_object_get(run, "package");
     if (json_is_object(pkg)) {
         fputs("<li>package ", out);
-        h(out, report_str(pkg, "name"));
+        report_xml_text(out, report_str(pkg, "name"));
         fputc(' ', out);
-        h(out, report_str(pkg, "version"));
+        report_xml_text(out, report_str(pkg, "version"));
         fputs(" (", out);
-        h(out, report_str(pkg, "format"));
+        report_xml_text(out, report_str(pkg, "format"));
         fputs("), sha256 <code>", out);
-        h(out, report_str(pkg, "sha256"));
+        report_xml_text(out, report_str(pkg, "sha256"));
         fputs("</code></li>\n", out);
     }
     json_array_foreach(json_object_get(run, "boots"), k, boot) {
         if (k == 0)
             fputs("<li>boots (qemu start or reboot command to the agent's first facts):", out);
         fputc(' ', out);
-        h(out, report_str(boot, "how"));
+        report_xml_text(out, report_str(boot, "how"));
         fprintf(out, " %.1f s;", report_num(boot, "seconds_to_verdict"));
     }
     if (json_array_size(json_object_get(run, "boots")))
@@ -385,13 +366,13 @@ static void negative_controls(json_t *report, FILE *out)
         if (!report_baseline_facts(run, &sysctl, &tcp80, &status))
             continue;
         fputs("<li>", out);
-        h(out, report_str(run, "image"));
+        report_xml_text(out, report_str(run, "image"));
         fputs(", baseline (no package): ip_unprivileged_port_start = ", out);
-        h(out, sysctl);
+        report_xml_text(out, sysctl);
         fputs(", unprivileged bind to tcp4:80 &#8594; ", out);
-        h(out, tcp80);
+        report_xml_text(out, tcp80);
         fprintf(out, " (<span class=\"badge %s\">", status_class(status));
-        h(out, status);
+        report_xml_text(out, status);
         fputs("</span>).</li>\n", out);
         listed++;
     }
@@ -434,9 +415,9 @@ void report_render_html(json_t *report, FILE *out)
     negative_controls(report, out);
     security(out);
     fputs("<h2 id=\"reproduce\">Reproduce</h2>\n<pre>", out);
-    h(out, report_str(report, "command"));
+    report_xml_text(out, report_str(report, "command"));
     fputs("</pre>\n<p class=\"meta\">accelerator choice: ", out);
-    h(out, report_str(report, "accel_reason"));
+    report_xml_text(out, report_str(report, "accel_reason"));
     fputs("</p>\n</body>\n</html>\n", out);
 }
 

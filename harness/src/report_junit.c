@@ -5,24 +5,6 @@
 
 #include <string.h>
 
-static void xml_text(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        switch (c) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&apos;", out); break;
-        default:
-            /* XML 1.0 forbids most control characters even as references. */
-            if (c >= 0x20 || c == '\n' || c == '\t')
-                fputc(c, out);
-        }
-    }
-}
-
 void report_render_junit(json_t *report, FILE *out)
 {
     struct report_counts all = report_count(report);
@@ -49,23 +31,23 @@ void report_render_junit(json_t *report, FILE *out)
             secs += report_num(sc, "seconds");
         }
         fputs("  <testsuite name=\"", out);
-        xml_text(out, report_str(run, "image"));
+        report_xml_text(out, report_str(run, "image"));
         fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n", n, fail, err,
                 skip, secs);
         fputs("    <properties>\n", out);
         const char *props[] = {"kernel", "init", "os", "accel", "recipe_hash"};
         for (size_t p = 0; p < sizeof props / sizeof *props; p++) {
             fprintf(out, "      <property name=\"%s\" value=\"", props[p]);
-            xml_text(out, report_str(run, props[p]));
+            report_xml_text(out, report_str(run, props[p]));
             fputs("\"/>\n", out);
         }
         fputs("    </properties>\n", out);
         json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
             const char *st = report_str(sc, "status");
             fputs("    <testcase classname=\"", out);
-            xml_text(out, report_str(run, "image"));
+            report_xml_text(out, report_str(run, "image"));
             fputs("\" name=\"", out);
-            xml_text(out, report_str(sc, "name"));
+            report_xml_text(out, report_str(sc, "name"));
             fprintf(out, "\" time=\"%.3f\"", report_num(sc, "seconds"));
             if (strcmp(st, "pass") == 0) {
                 fputs("/>\n", out);
@@ -74,7 +56,7 @@ void report_render_junit(json_t *report, FILE *out)
             fputs(">\n", out);
             const char *tag = strcmp(st, "fail") == 0 ? "failure" : strcmp(st, "skip") == 0 ? "skipped" : "error";
             fprintf(out, "      <%s message=\"", tag);
-            xml_text(out, report_str(sc, "reason"));
+            report_xml_text(out, report_str(sc, "reason"));
             fputs("\"", out);
             if (strcmp(st, "skip") == 0) {
                 fputs("/>\n    </testcase>\n", out);
@@ -82,19 +64,19 @@ void report_render_junit(json_t *report, FILE *out)
             }
             /* The status comes from the report file: escaped like any string. */
             fputs(" type=\"", out);
-            xml_text(out, st);
+            report_xml_text(out, st);
             fputs("\">", out);
             json_array_foreach(json_object_get(sc, "checks"), j, ck) {
                 if (json_is_true(json_object_get(ck, "ok")))
                     continue;
-                xml_text(out, report_str(ck, "what"));
+                report_xml_text(out, report_str(ck, "what"));
                 fputs(": expected ", out);
-                xml_text(out, report_str(ck, "expect"));
+                report_xml_text(out, report_str(ck, "expect"));
                 fputs(", got ", out);
-                xml_text(out, report_str(ck, "got"));
+                report_xml_text(out, report_str(ck, "got"));
                 fputc('\n', out);
             }
-            xml_text(out, report_str(sc, "reason"));
+            report_xml_text(out, report_str(sc, "reason"));
             fprintf(out, "</%s>\n    </testcase>\n", tag);
         }
         fputs("  </testsuite>\n", out);

@@ -38,6 +38,17 @@ void die_errno(const char *fmt, ...)
     exit(EXIT_USAGE);
 }
 
+void die_usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("portcheck: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see portcheck --help)\n", stderr);
+    exit(EXIT_USAGE);
+}
+
 void warn_msg(const char *fmt, ...)
 {
     va_list ap;

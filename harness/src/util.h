@@ -16,6 +16,8 @@ enum { EXIT_ALL_PASSED = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2))) void die_errno(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void warn_msg(const char *fmt, ...);
+/* A bad argument: one line naming it, a pointer to --help, exit 2. */
+__attribute__((noreturn, format(printf, 1, 2))) void die_usage(const char *fmt, ...);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
