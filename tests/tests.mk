@@ -7,7 +7,8 @@
 
 TEST_DEPS := bats jq libcmocka-dev libxml2-utils chromium python3-yaml autopkgtest man-db groff-base perl curl
 UNIT_TESTS := $(patsubst harness/tests/unit/%.c,%,$(wildcard harness/tests/unit/test_*.c))
-UNIT_SRC := harness/src/protocol.c harness/src/checks.c harness/src/channel.c harness/src/util.c
+UNIT_SRC := harness/src/protocol.c harness/src/checks.c harness/src/channel.c harness/src/util.c \
+            harness/src/scenarios.c harness/src/shards.c
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .PHONY: check check-unit check-bats check-vm test-deps unit-tests

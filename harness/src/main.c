@@ -1,7 +1,8 @@
 /* portcheck: boots distribution VMs and proves what an unprivileged process
  * may bind once the unprivileged-ports package is installed. This file is
  * the command line: it validates everything before anything starts, builds
- * the images, runs one process per image (bounded by --jobs) and writes the
+ * the images, runs one process per image or per share of one image's scenarios
+ * (bounded by --jobs, see shards.h) and writes the
  * reports from the merged results. */
 #define _GNU_SOURCE
 #include "accel.h"
@@ -12,6 +13,7 @@
 #include "progress.h"
 #include "report.h"
 #include "runner.h"
+#include "shards.h"
 #include "signals.h"
 #include "spawn.h"
 #include "util.h"
@@ -51,7 +53,8 @@ static const char usage_text[] =
     "  --old-package FILE      an older build, for the upgrade scenario (repeatable)\n"
     "  --out DIR               where reports and console logs go (default out)\n"
     "  --accel auto|kvm|tcg    auto tries a short KVM boot and falls back to TCG (default auto)\n"
-    "  --jobs N                images run in parallel (default: the number of CPUs)\n"
+    "  --jobs N                VMs run at once (default: the number of CPUs); with fewer images than\n"
+    "                          that, an image's scenarios are shared among several VMs\n"
     "  --timeout-scale F       multiply every guest deadline by F (default 1)\n"
     "  --mem MB                guest memory (default 512; scenarios that need more ask for it)\n"
     "  --tap                   TAP on stdout as images finish\n"
@@ -286,56 +289,121 @@ static json_t *load_result(const char *path)
     return json_is_object(o) ? o : NULL;
 }
 
-struct job {
+/* One unit of work: a process running one image, or one shard of an
+ * image's scenarios when there are fewer images than VMs allowed at once. */
+struct unit {
+    size_t image;
+    int shard, nshards;
+    struct shard part;
     pid_t pid;
-    size_t index;
+    json_t *result;
 };
 
-/* One process per image: the child runs it and leaves its result as JSON. */
+static char *unit_result_path(const struct run_config *cfg, const struct image_info *img, const struct unit *u)
+{
+    return xasprintf("%s/work/%s.vm%d.result.json", cfg->out_dir, img->name, u->shard + 1);
+}
+
+/* How many VMs each ready image gets: the spare slots go to images in turn. */
+static size_t plan_units(const struct run_config *cfg, const struct image_info *imgs, size_t n, int jobs,
+                         struct unit *units)
+{
+    size_t ready = 0, nunits = 0;
+    for (size_t i = 0; i < n; i++)
+        ready += !(imgs[i].skip_reason || imgs[i].error);
+    for (size_t i = 0, seen = 0; i < n; i++) {
+        if (imgs[i].skip_reason || imgs[i].error) {
+            units[nunits++] = (struct unit){.image = i, .shard = 0, .nshards = 1};
+            continue;
+        }
+        size_t want = ready && (size_t)jobs > ready ? (size_t)jobs / ready + (seen < (size_t)jobs % ready) : 1;
+        seen++;
+        struct shard parts[SHARDS_MAX];
+        size_t k = shards_plan(cfg->wanted, cfg->nwanted, want, parts);
+        if (k == 0)
+            k = 1, parts[0].nwanted = 0;
+        for (size_t s = 0; s < k; s++)
+            units[nunits++] = (struct unit){.image = i, .shard = (int)s, .nshards = (int)k, .part = parts[s]};
+    }
+    return nunits;
+}
+
+static void start_unit(const struct run_config *cfg, const struct image_info *img, struct unit *u, pid_t parent)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        die_errno("fork");
+    if (pid == 0) {
+        /* Killed outright, portcheck cannot forward SIGTERM: the kernel does. */
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+            raise(SIGTERM);
+        struct run_config mine = *cfg;
+        mine.shard = u->shard;
+        mine.nshards = u->nshards;
+        if (u->nshards > 1) {
+            memcpy(mine.wanted, u->part.wanted, u->part.nwanted * sizeof *mine.wanted);
+            mine.nwanted = u->part.nwanted;
+        }
+        json_t *res = runner_run_image(&mine, img);
+        cleanup_free char *path = unit_result_path(cfg, img, u);
+        int rc = report_write_json(res, path) ? 0 : EXIT_USAGE;
+        json_decref(res);
+        _exit(rc);
+    }
+    u->pid = pid;
+}
+
+/* The image's result once all its units have theirs. */
+static json_t *image_result(const struct run_config *cfg, const struct image_info *img, struct unit *units,
+                            size_t first, size_t count)
+{
+    if (img->skip_reason || img->error)
+        return runner_image_unavailable(cfg, img, img->skip_reason ? "skip" : "error",
+                                        img->skip_reason ? img->skip_reason : img->error);
+    if (count == 1 && units[first].result)
+        return json_incref(units[first].result);
+    json_t *parts[SHARDS_MAX] = {NULL};
+    for (size_t k = 0; k < count; k++)
+        parts[k] = units[first + k].result;
+    json_t *merged = shards_merge(parts, count, cfg->wanted, cfg->nwanted,
+                                  signals_pending() ? "interrupted before it started"
+                                                    : "the VM running it died without a result");
+    return merged ? merged : runner_image_unavailable(cfg, img, "error", "the image's run process died without a result");
+}
+
+/* Processes per image (or per shard of one): each child runs its part and
+ * leaves its result as JSON; one image failing never stops the others. */
 static void run_images(struct run_config *cfg, struct image_info *imgs, size_t n, int jobs, json_t **results,
                        bool tap, int *tap_counter)
 {
     pid_t parent = getpid();
-    struct job running[64];
+    struct unit *units = xcalloc(n * SHARDS_MAX, sizeof *units);
+    size_t nunits = plan_units(cfg, imgs, n, jobs, units);
     size_t nrunning = 0, next = 0, done = 0;
     bool forwarded = false;
-    while (done < n) {
-        while (nrunning < (size_t)jobs && next < n && !signals_pending()) {
-            size_t i = next++;
-            if (imgs[i].skip_reason || imgs[i].error) {
-                results[i] = runner_image_unavailable(cfg, &imgs[i], imgs[i].skip_reason ? "skip" : "error",
-                                                      imgs[i].skip_reason ? imgs[i].skip_reason : imgs[i].error);
-                if (tap)
-                    report_tap_run(results[i], stdout, tap_counter);
+    if (nunits > n)
+        progress_note("-", "%zu VMs share the scenarios of %zu image(s), %d at once", nunits, n, jobs);
+    while (done < nunits) {
+        while (nrunning < (size_t)jobs && next < nunits && !signals_pending()) {
+            struct unit *u = &units[next++];
+            const struct image_info *img = &imgs[u->image];
+            if (img->skip_reason || img->error) {
                 done++;
                 continue;
             }
-            fflush(NULL);
-            pid_t pid = fork();
-            if (pid < 0)
-                die_errno("fork");
-            if (pid == 0) {
-                /* Killed outright, portcheck cannot forward SIGTERM: the kernel does. */
-                if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
-                    raise(SIGTERM);
-                json_t *res = runner_run_image(cfg, &imgs[i]);
-                cleanup_free char *path = xasprintf("%s/work/%s.result.json", cfg->out_dir, imgs[i].name);
-                int rc = report_write_json(res, path) ? 0 : EXIT_USAGE;
-                json_decref(res);
-                _exit(rc);
-            }
-            running[nrunning++] = (struct job){pid, i};
+            start_unit(cfg, img, u, parent);
+            nrunning++;
         }
         if (nrunning == 0) {
             /* Interrupted before the rest started. */
-            for (size_t i = next; i < n; i++, done++)
-                results[i] = runner_image_unavailable(cfg, &imgs[i], "error", "interrupted before it started");
-            next = n;
+            done = nunits;
             break;
         }
         if (signals_pending() && !forwarded) {
-            for (size_t k = 0; k < nrunning; k++)
-                kill(running[k].pid, SIGTERM);
+            for (size_t k = 0; k < next; k++)
+                if (units[k].pid > 0)
+                    kill(units[k].pid, SIGTERM);
             forwarded = true;
         }
         int status;
@@ -344,23 +412,38 @@ static void run_images(struct run_config *cfg, struct image_info *imgs, size_t n
             signals_sleep(0.2);
             continue;
         }
-        for (size_t k = 0; k < nrunning; k++) {
-            if (running[k].pid != pid)
+        for (size_t k = 0; k < next; k++) {
+            struct unit *u = &units[k];
+            if (u->pid != pid)
                 continue;
-            size_t i = running[k].index;
-            running[k] = running[--nrunning];
-            cleanup_free char *path = xasprintf("%s/work/%s.result.json", cfg->out_dir, imgs[i].name);
-            results[i] = load_result(path);
-            unlink(path);
-            if (!results[i])
-                results[i] = runner_image_unavailable(cfg, &imgs[i], "error",
-                                                      "the image's run process died without a result");
-            if (tap)
-                report_tap_run(results[i], stdout, tap_counter);
+            u->pid = 0;
+            nrunning--;
             done++;
+            cleanup_free char *path = unit_result_path(cfg, &imgs[u->image], u);
+            u->result = load_result(path);
+            unlink(path);
             break;
         }
     }
+    /* Results in image order, each when all of its units are in. */
+    for (size_t k = 0; k < nunits;) {
+        size_t i = units[k].image, count = 0;
+        while (k + count < nunits && units[k + count].image == i)
+            count++;
+        bool started = false;
+        for (size_t c = 0; c < count; c++)
+            started = started || k + c < next;
+        if (!started && !(imgs[i].skip_reason || imgs[i].error))
+            results[i] = runner_image_unavailable(cfg, &imgs[i], "error", "interrupted before it started");
+        else
+            results[i] = image_result(cfg, &imgs[i], units, k, count);
+        for (size_t c = 0; c < count; c++)
+            json_decref(units[k + c].result);
+        if (tap)
+            report_tap_run(results[i], stdout, tap_counter);
+        k += count;
+    }
+    free(units);
 }
 
 static char *iso_now(void)

@@ -44,6 +44,7 @@ struct runner {
     char reason[1024];     /* why the current step ended in error */
     const char *console_log_rel;
     char *console_log;
+    char *label; /* the image, and which of its VMs at once, for progress lines */
 };
 
 static double scaled(const struct runner *r, double seconds)
@@ -233,7 +234,7 @@ static bool start_vm(struct runner *r, const char *how)
     if (!wait_for(r, MSG_HELLO, 0, scaled(r, BOOT_TIMEOUT), &hello))
         return false;
     record_boot(r, how, &hello);
-    progress_note(r->img->name, "booted in %.1f s (guest uptime %.1f s, %s)", now_monotonic() - r->boot_started,
+    progress_note(r->label, "booted in %.1f s (guest uptime %.1f s, %s)", now_monotonic() - r->boot_started,
                   hello.uptime, hello.init);
     guest_msg_free(&hello);
     return true;
@@ -246,10 +247,15 @@ static bool fresh_vm(struct runner *r, const struct scenario *sc)
     r->profile = sc->boot;
     r->profile.reference = r->profile.reference || r->cfg->reference_boot;
     free(r->console_log);
-    r->console_log = xasprintf("%s/%02d-%s.console.log", r->log_dir, r->vm_count + 1, scenario);
+    /* Several VMs of one image at once each number their own boots. */
+    if (r->cfg->nshards > 1)
+        r->console_log = xasprintf("%s/vm%d-%02d-%s.console.log", r->log_dir, r->cfg->shard + 1, r->vm_count + 1,
+                                   scenario);
+    else
+        r->console_log = xasprintf("%s/%02d-%s.console.log", r->log_dir, r->vm_count + 1, scenario);
     if (!make_overlay(r))
         return false;
-    progress_note(r->img->name, "%s: booting a fresh VM (%s)", scenario, r->cfg->accel);
+    progress_note(r->label, "%s: booting a fresh VM (%s)", scenario, r->cfg->accel);
     return start_vm(r, "start");
 }
 
@@ -387,7 +393,7 @@ static bool step_reboot(struct runner *r, struct checks *checks)
     if (!wait_for(r, MSG_HELLO, 0, scaled(r, BOOT_TIMEOUT), &hello))
         return false;
     record_boot(r, "reboot", &hello);
-    progress_note(r->img->name, "rebooted in %.1f s", now_monotonic() - r->boot_started);
+    progress_note(r->label, "rebooted in %.1f s", now_monotonic() - r->boot_started);
     /* A reboot that did not happen cannot pass: the kernel's boot_id must change. */
     checks_add_verdict(checks, "boot_id", "changed", strcmp(before, hello.boot_id) ? "changed" : "same",
                        strcmp(before, hello.boot_id) != 0);
@@ -602,12 +608,21 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
     json_t *out = image_json(cfg, img, r.pkg);
     json_t *list = json_object_get(out, "scenarios");
     r.boots = json_object_get(out, "boots");
-    r.work_dir = xasprintf("%s/work/%s", cfg->out_dir, img->name);
+    if (cfg->nshards > 1) {
+        r.work_dir = xasprintf("%s/work/%s.vm%d", cfg->out_dir, img->name, cfg->shard + 1);
+        r.label = xasprintf("%s/vm%d", img->name, cfg->shard + 1);
+    } else {
+        r.work_dir = xasprintf("%s/work/%s", cfg->out_dir, img->name);
+        r.label = xstrdup(img->name);
+    }
     r.log_dir = xasprintf("%s/logs/%s", cfg->out_dir, img->name);
     remove_tree(r.work_dir);
     if (!mkdir_p(r.work_dir, 0755) || !mkdir_p(r.log_dir, 0755)) {
         cleanup_free char *why = xasprintf("cannot create %s: %s", r.work_dir, strerror(errno));
         json_decref(out);
+        free(r.work_dir);
+        free(r.log_dir);
+        free(r.label);
         return runner_image_unavailable(cfg, img, "error", why);
     }
     bool payload_ok = make_payload(&r);
@@ -625,7 +640,7 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
             continue;
         }
         if (!payload_ok) {
-            progress_note(img->name, "%s: error - %s", sc->name, payload_error);
+            progress_note(r.label, "%s: error - %s", sc->name, payload_error);
             json_array_append_new(list, scenario_json(sc, "error", 0, payload_error, NULL, NULL));
             continue;
         }
@@ -655,7 +670,7 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
             json_array_append_new(list, scenario_json(sc, "skip", 0, why, NULL, NULL));
             continue;
         }
-        progress_note(img->name, "%s: start", sc->name);
+        progress_note(r.label, "%s: start", sc->name);
         bool continues = sc->after && previous && r.alive && strcmp(sc->after, previous->name) == 0;
         bool ok = continues ? true : sc->after ? run_prerequisites(&r, sc) : fresh_vm(&r, sc);
         for (size_t k = 0; ok && k < sc->nsteps; k++)
@@ -675,7 +690,7 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
         double secs = now_monotonic() - t0;
         const char *rel = r.console_log ? r.console_log + strlen(cfg->out_dir) + 1 : NULL;
         json_array_append_new(list, scenario_json(sc, status, secs, r.reason, &checks, rel));
-        progress_note(img->name, "%s: %s in %.1f s%s%s", sc->name, status, secs, r.reason[0] ? " - " : "",
+        progress_note(r.label, "%s: %s in %.1f s%s%s", sc->name, status, secs, r.reason[0] ? " - " : "",
                       r.reason);
         previous = sc;
     }
@@ -689,5 +704,6 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
     free(r.pkg_guest_path);
     free(r.old_pkg_guest_path);
     free(r.console_log);
+    free(r.label);
     return out;
 }

@@ -34,6 +34,9 @@ struct run_config {
     const char *qemu;         /* qemu binary, or NULL for the default */
     const struct scenario *wanted[32];
     size_t nwanted;
+    /* This process runs shard `shard` (from 0) of `nshards` VMs that share
+     * one image's scenarios at once (shards.h); 0 and 1 when it runs alone. */
+    int shard, nshards;
     const struct package_info *packages[4]; /* one per format */
     size_t npackages;
     const struct package_info *old_packages[4]; /* for the upgrade scenario */

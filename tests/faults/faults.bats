@@ -618,6 +618,25 @@ interrupted() {
     survived sigterm
 }
 
+@test "fault: SIGTERM while two VMs share the scenarios: both qemus gone, both scenarios interrupted, exit 2" {
+    injected sigterm-shared
+    await sigterm_shared
+    cat "$FO/sigterm_shared/log"
+    grep -q '2 VMs share the scenarios of 1 image' "$FO/sigterm_shared/log"
+    [ "$(wc -w < "$FO/sigterm_shared/qemus")" = 2 ]
+    [ "$(rc_of sigterm_shared)" = 2 ]
+    awk -v s="$(cat "$FO/sigterm_shared/teardown-seconds")" 'BEGIN { exit !(s <= 5) }'
+    for q in $(cat "$FO/sigterm_shared/qemus"); do [ ! -d "/proc/$q" ]; done
+    [ -z "$(find "$FO/sigterm_shared/out/work" -mindepth 1)" ]
+    jq -e '.complete == false' "$(report_of sigterm_shared)"
+    for sc in baseline kernel-cmdline; do
+        [ "$(scen sigterm_shared debian-bookworm "$sc" status)" = error ]
+        [[ "$(scen sigterm_shared debian-bookworm "$sc" reason)" == "interrupted by signal "* ]]
+    done
+    [ "$(cat "$FO/sigterm_shared/leftovers")" = 0 ]
+    survived sigterm-shared
+}
+
 @test "fault: SIGKILL of portcheck mid-boot: its qemu and children die with it (PR_SET_PDEATHSIG)" {
     injected sigkill
     await sigkill

@@ -14,7 +14,7 @@ QEMU_WAIT=${FAULTS_QEMU_WAIT:-900}
 # Every job in the order it starts: the longest first. FAULTS_RUN_JOBS
 # picks some (their tests run, the others' skip), e.g. for a quick look.
 ALL_FAULT_JOBS="silent concurrent qemu_faults guest_overlong guest_nul guest_badutf8 guest_claimpass
-                guest_root guest_capeff guest_noproof sigkill panic sigint sigterm"
+                guest_root guest_capeff guest_noproof sigkill panic sigint sigterm sigterm_shared"
 FAULT_JOBS=${FAULTS_RUN_JOBS-$ALL_FAULT_JOBS}
 
 # 1. A guest that never answers; 3. security: its qemu command lines.
@@ -23,7 +23,7 @@ FAULT_JOBS=${FAULTS_RUN_JOBS-$ALL_FAULT_JOBS}
 # slow boot got by the deadline.
 job_silent() {
     pc_start silent --accel "$ACCEL" --agent "$(fake_agent silent)" --kernel-arg loglevel=7 \
-        --scenario kernel-cmdline,user-service-http --package "$DEB" --timeout-scale "$SILENT_SCALE"
+        --scenario kernel-cmdline,user-service-http --package "$DEB" --timeout-scale "$SILENT_SCALE" --jobs 1
     # Keep every qemu command line of the run (one without, one with network).
     local q
     while kill -0 "$PC_PID" 2>/dev/null; do
@@ -90,7 +90,7 @@ job_guest_noproof() { guest_job noproof kernel-cmdline; }
 # SIGTERM as kill(1) sends it: to the main process only.
 interrupt_job() {
     local name=$1 sig=$2 target=$3 q t0
-    pc_start "$name" --setsid --accel "$ACCEL" --agent "$AGENT" --scenario baseline,kernel-cmdline
+    pc_start "$name" --setsid --accel "$ACCEL" --agent "$AGENT" --scenario baseline,kernel-cmdline --jobs 1
     if q=$(wait_qemu "$FO/$name/out" "$QEMU_WAIT"); then
         echo "$q" > "$FO/$name/qemu"
         sleep 3
@@ -104,6 +104,23 @@ interrupt_job() {
     pc_finish "$name" "$sig"
 }
 job_sigint() { interrupt_job sigint INT group; }
+
+# SIGTERM while two VMs share one image's scenarios (--jobs 2): both qemus
+# and both shard processes must go, and both scenarios say why.
+job_sigterm_shared() {
+    local q t0
+    pc_start sigterm_shared --setsid --accel "$ACCEL" --agent "$AGENT" --scenario baseline,kernel-cmdline --jobs 2
+    if q=$(wait_qemu "$FO/sigterm_shared/out" "$QEMU_WAIT"); then
+        sleep 3
+        qemu_with "$FO/sigterm_shared/out" > "$FO/sigterm_shared/qemus"
+        t0=$(now)
+        kill -TERM "$PC_PID"
+        local end=$((SECONDS + 30))
+        while [ -n "$(procs_with "$FO/sigterm_shared/out")" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
+        elapsed "$t0" "$(now)" > "$FO/sigterm_shared/teardown-seconds"
+    fi
+    pc_finish sigterm_shared TERM
+}
 job_sigterm() { interrupt_job sigterm TERM main; }
 
 # The harness killed outright (SIGKILL, no chance to clean up): qemu is
