@@ -22,16 +22,21 @@ include harness/install.mk
 
 # The main job: packages, the default image (built or reused), every
 # scenario on it, the matrix on the terminal, the reports in $(OUT).
-verify: portcheck deb deb-old rpm image-deps
+verify: portcheck deb rpm packages-old image-deps
 	$(HARNESS_BUILD)/portcheck run --image $(DEFAULT_IMAGE) --scenario all \
-		--package $(PKG_DEB) --package $(PKG_RPM) --old-package $(PKG_DEB_OLD) --out $(OUT)
+		--package $(PKG_DEB) --package $(PKG_RPM) $(OLD_PACKAGE_ARGS) --out $(OUT)
 
-# An older build of the same tree, for the upgrade scenario.
+# Older builds of the same tree, for the upgrade scenario.
 OLD_VERSION := 0.0.1
 PKG_DEB_OLD := $(OUT)/unprivileged-ports_$(OLD_VERSION)_all.deb
-.PHONY: deb-old
+PKG_RPM_OLD := $(OUT)/unprivileged-ports-$(OLD_VERSION)-1.noarch.rpm
+OLD_PACKAGE_ARGS := --old-package $(PKG_DEB_OLD) --old-package $(PKG_RPM_OLD)
+.PHONY: deb-old rpm-old packages-old
 deb-old:
 	$(MAKE) --no-print-directory deb PKG_VERSION=$(OLD_VERSION)
+rpm-old:
+	$(MAKE) --no-print-directory rpm PKG_VERSION=$(OLD_VERSION)
+packages-old: deb-old rpm-old
 
 # Boot-to-verdict: the harness's boot against the plain boot, alternating.
 BENCH_RUNS ?= 5

@@ -6,6 +6,7 @@
 #   make deb-broken               $(OUT)/broken/..._all.deb without the sysctl file
 #                                 (negative control for the VM tests)
 #   make rpm                      $(OUT)/unprivileged-ports-$(VERSION)-1.noarch.rpm, rpmlint-clean
+#   make rpm PKG_VERSION=0.0.1    the same spec as an older version (upgrade tests)
 #
 # Each package is a real file target: it is rebuilt only when an input changes.
 # A package is moved into $(OUT) only after its linter passed, so a lint
@@ -19,7 +20,7 @@ PKG_LICENSE := packaging/LICENSE
 
 PKG_DEB        := $(OUT)/$(PKG_NAME)_$(PKG_VERSION)_all.deb
 PKG_DEB_BROKEN := $(OUT)/broken/$(PKG_NAME)_$(VERSION)_all.deb
-PKG_RPM        := $(OUT)/$(PKG_NAME)-$(VERSION)-1.noarch.rpm
+PKG_RPM        := $(OUT)/$(PKG_NAME)-$(PKG_VERSION)-1.noarch.rpm
 
 PKG_COMMON_INPUTS := $(PKG_CONF) $(PKG_LICENSE) packaging/VERSION packaging/packaging.mk
 PKG_DEB_INPUTS    := $(shell find packaging/debian -type f) $(PKG_COMMON_INPUTS)
@@ -73,16 +74,22 @@ $(PKG_DEB_BROKEN): $(PKG_DEB_INPUTS)
 
 # rpmbuild in a private _topdir. %{?dist} is empty on Debian; elsewhere the
 # glob picks up e.g. 1.fc40 and the copy keeps the name in $(OUT) predictable.
-PKG_RPM_TOP  := $(abspath $(OUT))/build/rpm
+# An older PKG_VERSION is the same spec with its Version and top changelog
+# entry rewritten in the build tree; the spec in git always says VERSION.
+PKG_RPM_TOP  := $(abspath $(OUT))/build/rpm-$(PKG_VERSION)
 PKG_RPM_SPEC := packaging/rpm/$(PKG_NAME).spec
+PKG_RPM_BUILT_SPEC := $(PKG_RPM_TOP)/SPECS/$(PKG_NAME).spec
 
 $(PKG_RPM): $(PKG_RPM_INPUTS)
 	$(ENSURE) $(PKG_RPM_TOOLS)
 	rm -rf $(PKG_RPM_TOP)
-	mkdir -p $(PKG_RPM_TOP)/SOURCES
+	mkdir -p $(PKG_RPM_TOP)/SOURCES $(PKG_RPM_TOP)/SPECS
 	cp $(PKG_CONF) $(PKG_RPM_TOP)/SOURCES/
 	cp $(PKG_LICENSE) $(PKG_RPM_TOP)/SOURCES/LICENSE
-	rpmbuild -bb --define "_topdir $(PKG_RPM_TOP)" $(PKG_RPM_SPEC)
-	rpmlint -r packaging/rpm/$(PKG_NAME).rpmlintrc $(PKG_RPM_SPEC) \
-		$(PKG_RPM_TOP)/RPMS/noarch/$(PKG_NAME)-$(VERSION)-1*.noarch.rpm
-	cp $(PKG_RPM_TOP)/RPMS/noarch/$(PKG_NAME)-$(VERSION)-1*.noarch.rpm $@
+	sed -e 's/^Version:\( *\)$(subst .,\.,$(VERSION))$$/Version:\1$(PKG_VERSION)/' \
+	    -e 's/> - $(subst .,\.,$(VERSION))-1$$/> - $(PKG_VERSION)-1/' $(PKG_RPM_SPEC) > $(PKG_RPM_BUILT_SPEC)
+	grep -q '^Version: *$(subst .,\.,$(PKG_VERSION))$$' $(PKG_RPM_BUILT_SPEC)
+	rpmbuild -bb --define "_topdir $(PKG_RPM_TOP)" $(PKG_RPM_BUILT_SPEC)
+	rpmlint -r packaging/rpm/$(PKG_NAME).rpmlintrc $(PKG_RPM_BUILT_SPEC) \
+		$(PKG_RPM_TOP)/RPMS/noarch/$(PKG_NAME)-$(PKG_VERSION)-1*.noarch.rpm
+	cp $(PKG_RPM_TOP)/RPMS/noarch/$(PKG_NAME)-$(PKG_VERSION)-1*.noarch.rpm $@

@@ -67,7 +67,7 @@ one_line_exit_2() {
 
 @test "the matrix has the Debian releases, sysvinit, rpm and Fedora" {
     for name in debian-bullseye debian-bookworm debian-trixie debian-sid debian-bookworm-sysvinit \
-        debian-bookworm-rpm fedora-41 fedora-42; do
+        debian-bookworm-rpm fedora-44 fedora-45; do
         [ -f "vm-images/recipes/$name.conf" ]
     done
     grep -qx 'init = sysvinit' vm-images/recipes/debian-bookworm-sysvinit.conf
@@ -77,16 +77,16 @@ one_line_exit_2() {
 @test "a Fedora build with no reachable mirror exits 3 at once, naming PORTCHECK_FEDORA_MIRROR" {
     # Port 9 on loopback refuses at once: unreachable on any machine.
     SECONDS=0
-    PORTCHECK_FEDORA_MIRROR=http://127.0.0.1:9/fedora run --separate-stderr vm-images/build-image fedora-41
+    PORTCHECK_FEDORA_MIRROR=http://127.0.0.1:9/fedora run --separate-stderr vm-images/build-image fedora-44
     [ "$SECONDS" -le 15 ]
     [ "$status" -eq 3 ]
     [ -z "$output" ]
     last=${stderr_lines[-1]}
     echo "$last"
-    [[ "$last" == "fedora-41: no Fedora mirror reachable (tried http://127.0.0.1:9/fedora): "* ]]
+    [[ "$last" == "fedora-44: no Fedora mirror reachable (tried http://127.0.0.1:9/fedora): "* ]]
     [[ "$last" == *"set PORTCHECK_FEDORA_MIRROR=URL"* ]]
-    [[ "$last" == *"vm-images/recipes/fedora-41.conf"* ]]
-    [ -z "$(ls -A "$PORTCHECK_CACHE/images" | grep -v '^\.fedora-41\.lock$')" ]
+    [[ "$last" == *"vm-images/recipes/fedora-44.conf"* ]]
+    [ -z "$(ls -A "$PORTCHECK_CACHE/images" | grep -v '^\.fedora-44\.lock$')" ]
 }
 
 @test "a Fedora build with the default mirrors exits 3 within 15 s when they are unreachable" {
@@ -96,10 +96,10 @@ one_line_exit_2() {
     fi
     unset PORTCHECK_FEDORA_MIRROR
     SECONDS=0
-    run --separate-stderr vm-images/build-image fedora-42
+    run --separate-stderr vm-images/build-image fedora-45
     [ "$SECONDS" -le 15 ]
     [ "$status" -eq 3 ]
-    [[ "${stderr_lines[-1]}" == "fedora-42: no Fedora mirror reachable (tried https://"*"PORTCHECK_FEDORA_MIRROR=URL"* ]]
+    [[ "${stderr_lines[-1]}" == "fedora-45: no Fedora mirror reachable (tried https://"*"PORTCHECK_FEDORA_MIRROR=URL"* ]]
 }
 
 @test "a Fedora recipe with a release that is not a number exits 2" {

@@ -27,13 +27,14 @@ $(HARNESS_BUILD)/test_%-asan: harness/tests/unit/test_%.c $(UNIT_SRC) $(HARNESS_
 	$(CC) $(CFLAGS_COMMON) -O1 $(SAN_FLAGS) -Iharness/src -o $@ $< $(UNIT_SRC) -ljansson -lcmocka
 
 # Everything check needs, built first so the suites only run things.
-check-prereqs: test-deps portcheck unit-tests deb deb-old deb-broken rpm image-deps faults-prereqs
+check-prereqs: test-deps portcheck unit-tests deb deb-broken rpm packages-old image-deps faults-prereqs
 
 FUZZ_CHECK_SECONDS ?= 30
 check: check-prereqs
 	FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) tests/run-suites $(foreach t,$(UNIT_TESTS),unit:$(HARNESS_BUILD)/$(t) unit:$(HARNESS_BUILD)/$(t)-asan) \
 		bats:tests/packages.bats bats:harness/tests/agent/agent.bats bats:tests/cli.bats \
-		bats:tests/report.bats bats:tests/host.bats bats:tests/ecosystem.bats bats:tests/vm.bats \
+		bats:tests/report.bats bats:tests/host.bats bats:tests/ecosystem.bats bats:tests/recipes.bats \
+		bats:tests/vm.bats bats:tests/matrix.bats \
 		bats:tests/faults/faults.bats bats:harness/fuzz/fuzz.bats
 
 check-unit: test-deps unit-tests

@@ -28,6 +28,6 @@ images: image-deps
 
 # Every scenario on every image: portcheck builds the images (one at a time)
 # and then runs them in parallel. Exit status is portcheck's.
-matrix: portcheck deb rpm image-deps
+matrix: portcheck deb rpm packages-old image-deps
 	$(HARNESS_BUILD)/portcheck run --image $(IMAGES_LIST) --scenario all \
-		--package $(PKG_DEB) --package $(PKG_RPM) --out $(OUT)/matrix
+		--package $(PKG_DEB) --package $(PKG_RPM) $(OLD_PACKAGE_ARGS) --out $(OUT)/matrix
