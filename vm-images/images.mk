@@ -1,7 +1,7 @@
 # VM images: one recipe per image in vm-images/recipes, built by one script
 # and cached by recipe hash in $(PORTCHECK_CACHE)/images.
 
-IMAGE_TOOLS := mmdebstrap e2fsprogs busybox-static kmod jq cpio xz-utils zstd openssl curl
+IMAGE_TOOLS := mmdebstrap e2fsprogs busybox-static kmod jq cpio xz-utils zstd lz4 bzip2 binutils openssl curl
 .PHONY: image image-deps images matrix
 image-deps:
 	@$(ENSURE) $(IMAGE_TOOLS)

@@ -86,6 +86,7 @@ void image_prepare(const char *images_dir, const char *name, struct image_info *
     info->cmdline = json_str(o, "cmdline");
     info->recipe_hash = json_str(o, "recipe_hash");
     info->container_tree = json_is_true(json_object_get(o, "container_tree"));
+    info->pvh_kernel = json_is_string(json_object_get(json_object_get(o, "files"), "pvh_kernel"));
     json_t *bs = json_object_get(o, "build_seconds");
     info->build_seconds = json_is_number(bs) ? json_number_value(bs) : 0;
     json_decref(o);

@@ -14,6 +14,7 @@ struct image_info {
     char *name, *dir, *distro, *suite, *init, *package_format, *kernel, *os, *cmdline, *recipe_hash;
     double build_seconds;
     bool container_tree; /* the image holds the container scenarios' tree */
+    bool pvh_kernel;     /* it has vmlinux, the same kernel uncompressed (vm-images/extract-vmlinux) */
     char *skip_reason;   /* the image cannot be built here (e.g. no Fedora mirror) */
     char *error;         /* building it failed */
 };

@@ -87,9 +87,16 @@ bool spawn_run(char *const argv[], double timeout_s, bool echo_stderr, struct sp
         setpgid(0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         signals_child_reset();
-        int devnull = open("/dev/null", O_RDONLY);
+        int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_pipe[1], 1) < 0 || dup2(err_pipe[1], 2) < 0)
             _exit(127);
+        /* Nothing but 0-2 reaches a helper: tools that number their own
+         * pipes (mmdebstrap writes "cat >&N" for dash, which reads one
+         * digit) break when inherited descriptors push N past 9. */
+        if (close_range(3, ~0U, 0) != 0) {
+            dprintf(2, "cannot close inherited descriptors: %s\n", strerror(errno));
+            _exit(127);
+        }
         execvp(argv[0], argv);
         dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);

@@ -26,6 +26,8 @@ DPKG_SLIM=(
     --dpkgopt='path-include=/usr/share/doc/*/copyright'
     --dpkgopt='path-exclude=/usr/share/locale/*'
     --dpkgopt='path-include=/usr/share/locale/locale.alias'
+    # An image is written once and then copied by mkfs: no fsync per file.
+    --dpkgopt='force-unsafe-io'
 )
 
 # debian_mmdebstrap TARGET INCLUDE MIRROR DEBS TIMEOUT: a minbase tree of
@@ -36,11 +38,15 @@ debian_mmdebstrap() {
     local target=$1 include=$2 mirror=$3 debs=$4 limit=$5
     # One build at a time per .deb cache: a sync-out copying into it while
     # another build's sync-in reads it hands apt half-copied files.
-    # A mirror that drops a connection fails the whole run: try once more.
-    local try
-    for try in 1 2; do
+    # A mirror that drops connections fails the whole run, and such spells
+    # pass: up to 4 tries, waiting longer each time. apt's own errors are
+    # kept in a log and shown when a try fails.
+    local try log="$target.mmdebstrap.log"
+    for try in 1 2 3 4; do
         rm -rf --one-file-system "$target"
-        flock -w 1800 "$debs.lock" timeout "$limit" mmdebstrap --mode=root --variant=minbase --quiet \
+        # flock --close and 9>&-: no lock descriptor reaches mmdebstrap (see
+        # build-image on why its descriptors must stay few).
+        flock --close -w 1800 "$debs.lock" timeout "$limit" mmdebstrap --mode=root --variant=minbase \
         --include="$include" \
         --aptopt='Acquire::Retries "3"' \
         --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
@@ -49,9 +55,12 @@ debian_mmdebstrap() {
         --skip=essential/unlink \
         "${DPKG_SLIM[@]}" \
         --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
-        "$R_suite" "$target" "$mirror" >&2 && return 0
-        log "mmdebstrap failed (try $try of 2)"
+        "$R_suite" "$target" "$mirror" > "$log" 2>&1 9>&- && { rm -f "$log"; return 0; }
+        grep -E '^(E|W|Err):' "$log" | grep -v '^E: apt download failed: E: apt-get' | tail -n 5 >&2
+        log "mmdebstrap failed (try $try of 4)"
+        [ "$try" = 4 ] || sleep $((try * try * 5))
     done
+    rm -f "$log"
     return 1
 }
 
@@ -62,15 +71,28 @@ build_image() {
     include=$(debian_base_packages | tr -s ' ' ',' | sed 's/^,//; s/,$//')
     mkdir -p "$debs"
 
+    # The container tree is a second, independent mmdebstrap: it runs
+    # beside the image's own (each dpkg mostly keeps one core busy), with
+    # its own .deb cache so neither waits for the other's lock.
+    local tree_pid=
+    if [ "${R_container_tree:-no}" = yes ]; then
+        log "container tree (in parallel)"
+        mkdir -p "$debs-container"
+        debian_container_tree "$work/container-tree" "$mirror" "$debs-container" &
+        tree_pid=$!
+    fi
+
     log "mmdebstrap $R_suite ($R_init) from $mirror"
-    debian_mmdebstrap "$root" "$include" "$mirror" "$debs" 1500
+    debian_mmdebstrap "$root" "$include" "$mirror" "$debs" 1500 || { [ -z "$tree_pid" ] || wait "$tree_pid"; return 1; }
 
     log "customizing"
     debian_customize "$root"
 
-    if [ "${R_container_tree:-no}" = yes ]; then
-        log "container tree"
-        debian_container_tree "$root" "$mirror" "$debs"
+    if [ -n "$tree_pid" ]; then
+        wait "$tree_pid" || { echo "build-image: the container tree of $name failed (see above)" >&2; return 1; }
+        mkdir -p "$root/var/lib/portcheck"
+        mv "$work/container-tree" "$root/var/lib/portcheck/container-tree"
+        log "container tree in place"
     fi
 
     local kver
@@ -147,10 +169,10 @@ debian_user_web_service() {
 # with systemd (for systemd-nspawn -b) and busybox (httpd for the publish
 # scenario), from the same mirror and .deb cache as the image itself. No
 # registry is ever needed: podman runs it with --rootfs.
+# debian_container_tree TREE MIRROR DEBS
 debian_container_tree() {
-    local root=$1 mirror=$2 debs=$3 tree="$1/var/lib/portcheck/container-tree"
-    mkdir -p "$root/var/lib/portcheck"
-    debian_mmdebstrap "$tree" systemd,systemd-sysv,procps,busybox "$mirror" "$debs" 900
+    local tree=$1 mirror=$2 debs=$3
+    debian_mmdebstrap "$tree" systemd,systemd-sysv,procps,busybox "$mirror" "$debs" 900 || return 1
     mkdir -p "$tree/srv/www"
     echo 'portcheck container ok' > "$tree/srv/www/index.html"
     echo portcheck-ctr > "$tree/etc/hostname"
