@@ -214,7 +214,9 @@ static bool start_vm(struct runner *r, const char *how)
         xasprintf("%s/%s", r->img->dir, r->img->pvh_kernel && !r->profile.reference ? "vmlinux" : "vmlinuz");
     cleanup_free char *initrd =
         xasprintf("%s/%s", r->img->dir, r->profile.reference ? "initrd.img" : "fastboot.cpio.gz");
-    cleanup_free char *unit = r->profile.reference ? xstrdup("")
+    /* systemd.unit only where systemd is init: other inits boot their own way. */
+    bool systemd = !r->img->init || !r->img->init[0] || strcmp(r->img->init, "systemd") == 0;
+    cleanup_free char *unit = r->profile.reference || !systemd ? xstrdup("")
                                                    : xasprintf("systemd.unit=%s systemd.show_status=0",
                                                                r->profile.target ? r->profile.target
                                                                                  : "portcheck.target");
