@@ -318,10 +318,24 @@ static size_t plan_units(const struct run_config *cfg, const struct image_info *
         }
         size_t want = ready && (size_t)jobs > ready ? (size_t)jobs / ready + (seen < (size_t)jobs % ready) : 1;
         seen++;
+        /* Balance what will run; what will skip costs nothing and goes to
+         * the first VM (the merge restores the order). */
+        const struct scenario *runnable[SHARD_SCENARIOS_MAX], *skipped[SHARD_SCENARIOS_MAX];
+        size_t nrun = 0, nskip = 0;
+        for (size_t w = 0; w < cfg->nwanted && w < SHARD_SCENARIOS_MAX; w++) {
+            char *why = runner_skip_reason(cfg, &imgs[i], cfg->wanted[w]);
+            if (why)
+                skipped[nskip++] = cfg->wanted[w];
+            else
+                runnable[nrun++] = cfg->wanted[w];
+            free(why);
+        }
         struct shard parts[SHARDS_MAX];
-        size_t k = shards_plan(cfg->wanted, cfg->nwanted, want, parts);
+        size_t k = shards_plan(runnable, nrun, want, parts);
         if (k == 0)
             k = 1, parts[0].nwanted = 0;
+        for (size_t w = 0; w < nskip; w++)
+            parts[0].wanted[parts[0].nwanted++] = skipped[w];
         for (size_t s = 0; s < k; s++)
             units[nunits++] = (struct unit){.image = i, .shard = (int)s, .nshards = (int)k, .part = parts[s]};
     }

@@ -19,6 +19,12 @@ double report_num(json_t *obj, const char *key)
     return json_is_number(v) ? json_number_value(v) : 0;
 }
 
+double report_boot_seconds(json_t *boot)
+{
+    double verdict = report_num(boot, "seconds_to_verdict");
+    return verdict > 0 ? verdict : report_num(boot, "seconds_to_hello");
+}
+
 bool report_write_stream(const char *path, void (*render)(json_t *, FILE *), json_t *report)
 {
     char *buf = NULL;

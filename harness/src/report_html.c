@@ -340,10 +340,18 @@ static void image_section(json_t *run, size_t i, FILE *out)
     }
     json_array_foreach(json_object_get(run, "boots"), k, boot) {
         if (k == 0)
-            fputs("<li>boots (qemu start or reboot command to the agent's first facts):", out);
+            fputs("<li>boots (qemu start or reboot command to the agent's first facts; * to its hello, when "
+                  "the boot asked no facts):", out);
         fputc(' ', out);
         report_xml_text(out, report_str(boot, "how"));
-        fprintf(out, " %.1f s;", report_num(boot, "seconds_to_verdict"));
+        fprintf(out, " %.1f s%s", report_boot_seconds(boot), report_num(boot, "seconds_to_verdict") > 0 ? "" : "*");
+        const char *path = report_str(boot, "boot");
+        if (path[0] && strcmp(path, "portcheck.target") != 0) {
+            fputs(" (", out);
+            report_xml_text(out, path);
+            fputc(')', out);
+        }
+        fputc(';', out);
     }
     if (json_array_size(json_object_get(run, "boots")))
         fputs("</li>\n", out);

@@ -92,8 +92,13 @@ static void image_details(json_t *run, FILE *out)
                 report_str(pkg, "format"), report_str(pkg, "sha256"));
     json_array_foreach(json_object_get(run, "boots"), k, boot) {
         if (k == 0)
-            fputs("- boots (qemu start or reboot command to the agent's first facts):", out);
-        fprintf(out, " %s %.1f s;", report_str(boot, "how"), report_num(boot, "seconds_to_verdict"));
+            fputs("- boots (qemu start or reboot command to the agent's first facts; * to its hello, when "
+                  "the boot asked no facts):", out);
+        const char *path = report_str(boot, "boot");
+        bool fast = !path[0] || strcmp(path, "portcheck.target") == 0;
+        fprintf(out, " %s %.1f s%s%s%s%s;", report_str(boot, "how"), report_boot_seconds(boot),
+                report_num(boot, "seconds_to_verdict") > 0 ? "" : "*", fast ? "" : " (", fast ? "" : path,
+                fast ? "" : ")");
     }
     fputs("\n\n| scenario | status | seconds | checks | note |\n|---|---|---|---|---|\n", out);
     json_array_foreach(json_object_get(run, "scenarios"), k, sc) {

@@ -140,8 +140,11 @@ static int free_local_port(void)
 
 static void record_boot(struct runner *r, const char *how, const struct guest_msg *hello)
 {
-    json_array_append_new(r->boots, json_pack("{s:s, s:s, s:f, s:f}", "how", how, "boot_id", hello->boot_id,
-                                              "seconds_to_hello", now_monotonic() - r->boot_started,
+    /* Which boot path: the fast one, a full multi-user boot (user services,
+     * podman) or the plain reference. Their times are not comparable. */
+    const char *path = r->profile.reference ? "reference" : r->profile.target ? r->profile.target : "portcheck.target";
+    json_array_append_new(r->boots, json_pack("{s:s, s:s, s:s, s:f, s:f}", "how", how, "boot", path, "boot_id",
+                                              hello->boot_id, "seconds_to_hello", now_monotonic() - r->boot_started,
                                               "guest_uptime_at_hello", hello->uptime));
     snprintf(r->boot_id, sizeof r->boot_id, "%s", hello->boot_id);
     r->boot_measured = false;
@@ -588,6 +591,22 @@ json_t *runner_image_unavailable(const struct run_config *cfg, const struct imag
     return o;
 }
 
+char *runner_skip_reason(const struct run_config *cfg, const struct image_info *img, const struct scenario *sc)
+{
+    /* User services and containers need systemd in the guest. */
+    if ((sc->container || sc->boot.target) && img->init && strcmp(img->init, "systemd") != 0)
+        return xstrdup("needs systemd in the image (this one has another init)");
+    if (sc->container && !img->container_tree)
+        return xstrdup("this image has no container tree: set container_tree = yes in its recipe");
+    if (sc->needs_old_package && !package_for(cfg->old_packages, cfg->nold_packages, img))
+        return xasprintf("no older %s package given: pass --old-package (make deb PKG_VERSION=0.0.1 builds one)",
+                         img->package_format);
+    if (sc->needs_package && !package_for(cfg->packages, cfg->npackages, img))
+        return xasprintf("no %s package given: pass --package with a .%s", img->package_format,
+                         img->package_format);
+    return NULL;
+}
+
 /* Run the scenario's predecessors (unreported) when it is asked for alone. */
 static bool run_prerequisites(struct runner *r, const struct scenario *sc)
 {
@@ -651,30 +670,10 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
             json_array_append_new(list, scenario_json(sc, "error", 0, payload_error, NULL, NULL));
             continue;
         }
-        /* User services and containers need systemd in the guest. */
-        if ((sc->container || sc->boot.target) && img->init && strcmp(img->init, "systemd") != 0) {
-            json_array_append_new(list, scenario_json(sc, "skip", 0, "needs systemd in the image (this one has "
-                                                      "another init)", NULL, NULL));
-            continue;
-        }
-        if (sc->container && !img->container_tree) {
-            json_array_append_new(list, scenario_json(sc, "skip", 0,
-                                                      "this image has no container tree: set container_tree = yes "
-                                                      "in its recipe",
-                                                      NULL, NULL));
-            continue;
-        }
-        if (sc->needs_old_package && !r.old_pkg) {
-            cleanup_free char *why = xasprintf("no older %s package given: pass --old-package (make deb "
-                                               "PKG_VERSION=0.0.1 builds one)",
-                                               img->package_format);
+        char *why = runner_skip_reason(cfg, img, sc);
+        if (why) {
             json_array_append_new(list, scenario_json(sc, "skip", 0, why, NULL, NULL));
-            continue;
-        }
-        if (sc->needs_package && !r.pkg) {
-            cleanup_free char *why = xasprintf("no %s package given: pass --package with a .%s",
-                                               img->package_format, img->package_format);
-            json_array_append_new(list, scenario_json(sc, "skip", 0, why, NULL, NULL));
+            free(why);
             continue;
         }
         progress_note(r.label, "%s: start", sc->name);

@@ -45,6 +45,8 @@ struct run_config {
 };
 
 json_t *runner_run_image(const struct run_config *cfg, const struct image_info *img);
+/* Why sc cannot run on img with cfg's packages (free it), or NULL. */
+char *runner_skip_reason(const struct run_config *cfg, const struct image_info *img, const struct scenario *sc);
 /* The report entry of an image that could not run at all: every wanted
  * scenario skipped or in error with the same reason. */
 json_t *runner_image_unavailable(const struct run_config *cfg, const struct image_info *img, const char *status,
