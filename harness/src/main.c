@@ -295,6 +295,7 @@ struct unit {
     size_t image;
     int shard, nshards;
     struct shard part;
+    bool started;
     pid_t pid;
     json_t *result;
 };
@@ -304,20 +305,21 @@ static char *unit_result_path(const struct run_config *cfg, const struct image_i
     return xasprintf("%s/work/%s.vm%d.result.json", cfg->out_dir, img->name, u->shard + 1);
 }
 
-/* How many VMs each ready image gets: the spare slots go to images in turn. */
+/* With more than one VM at a time, every chain of scenarios that share a
+ * VM is a unit of its own (a chain starts from a fresh VM anyway, so this
+ * costs no boot), and the queue runs the heaviest first: whatever the mix
+ * of images, the last VMs to finish are short ones. With --jobs 1 an image
+ * is one unit, its scenarios in order. */
 static size_t plan_units(const struct run_config *cfg, const struct image_info *imgs, size_t n, int jobs,
                          struct unit *units)
 {
-    size_t ready = 0, nunits = 0;
-    for (size_t i = 0; i < n; i++)
-        ready += !(imgs[i].skip_reason || imgs[i].error);
-    for (size_t i = 0, seen = 0; i < n; i++) {
+    size_t nunits = 0;
+    for (size_t i = 0; i < n; i++) {
         if (imgs[i].skip_reason || imgs[i].error) {
             units[nunits++] = (struct unit){.image = i, .shard = 0, .nshards = 1};
             continue;
         }
-        size_t want = ready && (size_t)jobs > ready ? (size_t)jobs / ready + (seen < (size_t)jobs % ready) : 1;
-        seen++;
+        size_t want = jobs > 1 ? SHARDS_MAX : 1;
         /* Balance what will run; what will skip costs nothing and goes to
          * the first VM (the merge restores the order). */
         const struct scenario *runnable[SHARD_SCENARIOS_MAX], *skipped[SHARD_SCENARIOS_MAX];
@@ -394,14 +396,25 @@ static void run_images(struct run_config *cfg, struct image_info *imgs, size_t n
     pid_t parent = getpid();
     struct unit *units = xcalloc(n * SHARDS_MAX, sizeof *units);
     size_t nunits = plan_units(cfg, imgs, n, jobs, units);
+    /* The start order: heaviest first (units stay grouped by image for the merge). */
+    size_t *order = xcalloc(nunits ? nunits : 1, sizeof *order);
+    for (size_t k = 0; k < nunits; k++) {
+        size_t at = k;
+        while (at > 0 && units[order[at - 1]].part.cost < units[k].part.cost) {
+            order[at] = order[at - 1];
+            at--;
+        }
+        order[at] = k;
+    }
     size_t nrunning = 0, next = 0, done = 0;
     bool forwarded = false;
     if (nunits > n)
         progress_note("-", "%zu VMs share the scenarios of %zu image(s), %d at once", nunits, n, jobs);
     while (done < nunits) {
         while (nrunning < (size_t)jobs && next < nunits && !signals_pending()) {
-            struct unit *u = &units[next++];
+            struct unit *u = &units[order[next++]];
             const struct image_info *img = &imgs[u->image];
+            u->started = true;
             if (img->skip_reason || img->error) {
                 done++;
                 continue;
@@ -415,7 +428,7 @@ static void run_images(struct run_config *cfg, struct image_info *imgs, size_t n
             break;
         }
         if (signals_pending() && !forwarded) {
-            for (size_t k = 0; k < next; k++)
+            for (size_t k = 0; k < nunits; k++)
                 if (units[k].pid > 0)
                     kill(units[k].pid, SIGTERM);
             forwarded = true;
@@ -426,7 +439,7 @@ static void run_images(struct run_config *cfg, struct image_info *imgs, size_t n
             signals_sleep(0.2);
             continue;
         }
-        for (size_t k = 0; k < next; k++) {
+        for (size_t k = 0; k < nunits; k++) {
             struct unit *u = &units[k];
             if (u->pid != pid)
                 continue;
@@ -439,6 +452,7 @@ static void run_images(struct run_config *cfg, struct image_info *imgs, size_t n
             break;
         }
     }
+    free(order);
     /* Results in image order, each when all of its units are in. */
     for (size_t k = 0; k < nunits;) {
         size_t i = units[k].image, count = 0;
@@ -446,7 +460,7 @@ static void run_images(struct run_config *cfg, struct image_info *imgs, size_t n
             count++;
         bool started = false;
         for (size_t c = 0; c < count; c++)
-            started = started || k + c < next;
+            started = started || units[k + c].started;
         if (!started && !(imgs[i].skip_reason || imgs[i].error))
             results[i] = runner_image_unavailable(cfg, &imgs[i], "error", "interrupted before it started");
         else
