@@ -36,6 +36,8 @@ const char *report_str(json_t *obj, const char *key);
 double report_num(json_t *obj, const char *key);
 /* A boot's seconds to the first facts, or to the agent's hello when none were asked. */
 double report_boot_seconds(json_t *boot);
+/* The boot path when it is not the fast one (multi-user.target, reference), else NULL. */
+const char *report_boot_path(json_t *boot);
 /* What a run's baseline scenario saw (the negative control both readable
  * reports list): false when the run had no baseline. */
 bool report_baseline_facts(json_t *run, const char **sysctl, const char **tcp80, const char **status);

@@ -25,6 +25,12 @@ double report_boot_seconds(json_t *boot)
     return verdict > 0 ? verdict : report_num(boot, "seconds_to_hello");
 }
 
+const char *report_boot_path(json_t *boot)
+{
+    const char *path = report_str(boot, "boot");
+    return path[0] && strcmp(path, "portcheck.target") != 0 ? path : NULL;
+}
+
 bool report_write_stream(const char *path, void (*render)(json_t *, FILE *), json_t *report)
 {
     char *buf = NULL;

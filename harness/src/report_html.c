@@ -345,8 +345,8 @@ static void image_section(json_t *run, size_t i, FILE *out)
         fputc(' ', out);
         report_xml_text(out, report_str(boot, "how"));
         fprintf(out, " %.1f s%s", report_boot_seconds(boot), report_num(boot, "seconds_to_verdict") > 0 ? "" : "*");
-        const char *path = report_str(boot, "boot");
-        if (path[0] && strcmp(path, "portcheck.target") != 0) {
+        const char *path = report_boot_path(boot);
+        if (path) {
             fputs(" (", out);
             report_xml_text(out, path);
             fputc(')', out);

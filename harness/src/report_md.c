@@ -94,11 +94,10 @@ static void image_details(json_t *run, FILE *out)
         if (k == 0)
             fputs("- boots (qemu start or reboot command to the agent's first facts; * to its hello, when "
                   "the boot asked no facts):", out);
-        const char *path = report_str(boot, "boot");
-        bool fast = !path[0] || strcmp(path, "portcheck.target") == 0;
+        const char *path = report_boot_path(boot);
         fprintf(out, " %s %.1f s%s%s%s%s;", report_str(boot, "how"), report_boot_seconds(boot),
-                report_num(boot, "seconds_to_verdict") > 0 ? "" : "*", fast ? "" : " (", fast ? "" : path,
-                fast ? "" : ")");
+                report_num(boot, "seconds_to_verdict") > 0 ? "" : "*", path ? " (" : "", path ? path : "",
+                path ? ")" : "");
     }
     fputs("\n\n| scenario | status | seconds | checks | note |\n|---|---|---|---|---|\n", out);
     json_array_foreach(json_object_get(run, "scenarios"), k, sc) {

@@ -47,6 +47,12 @@ struct runner {
     char *label; /* the image, and which of its VMs at once, for progress lines */
 };
 
+/* build-image always records init; none recorded means the default, systemd. */
+static bool image_runs_systemd(const struct image_info *img)
+{
+    return !img->init || !img->init[0] || strcmp(img->init, "systemd") == 0;
+}
+
 static double scaled(const struct runner *r, double seconds)
 {
     double s = seconds * r->cfg->timeout_scale;
@@ -218,8 +224,7 @@ static bool start_vm(struct runner *r, const char *how)
     cleanup_free char *initrd =
         xasprintf("%s/%s", r->img->dir, r->profile.reference ? "initrd.img" : "fastboot.cpio.gz");
     /* systemd.unit only where systemd is init: other inits boot their own way. */
-    bool systemd = !r->img->init || !r->img->init[0] || strcmp(r->img->init, "systemd") == 0;
-    cleanup_free char *unit = r->profile.reference || !systemd ? xstrdup("")
+    cleanup_free char *unit = r->profile.reference || !image_runs_systemd(r->img) ? xstrdup("")
                                                    : xasprintf("systemd.unit=%s systemd.show_status=0",
                                                                r->profile.target ? r->profile.target
                                                                                  : "portcheck.target");
@@ -594,7 +599,7 @@ json_t *runner_image_unavailable(const struct run_config *cfg, const struct imag
 char *runner_skip_reason(const struct run_config *cfg, const struct image_info *img, const struct scenario *sc)
 {
     /* User services and containers need systemd in the guest. */
-    if ((sc->container || sc->boot.target) && img->init && strcmp(img->init, "systemd") != 0)
+    if ((sc->container || sc->boot.target) && !image_runs_systemd(img))
         return xstrdup("needs systemd in the image (this one has another init)");
     if (sc->container && !img->container_tree)
         return xstrdup("this image has no container tree: set container_tree = yes in its recipe");

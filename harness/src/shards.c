@@ -120,6 +120,6 @@ json_t *shards_merge(json_t *const *parts, size_t nparts, const struct scenario 
     json_object_set_new(merged, "boots", boots);
     json_object_set_new(merged, "scenarios", list);
     json_object_set_new(merged, "qemu_peak_rss_mib", json_real(peak));
-    json_object_set_new(merged, "vms_at_once", json_integer((json_int_t)nparts));
+    json_object_set_new(merged, "vms", json_integer((json_int_t)nparts));
     return merged;
 }

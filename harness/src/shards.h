@@ -30,7 +30,7 @@ size_t shards_plan(const struct scenario *const *wanted, size_t n, size_t max_sh
  * of wanted, boots in shard order, the largest qemu peak. Steals nothing:
  * the parts stay owned by the caller. A scenario no part has (its process
  * died or never started) is an error with missing_reason. NULL when every
- * part is NULL. */
+ * part is NULL. "vms" says how many VMs (parts) the image's scenarios ran in. */
 json_t *shards_merge(json_t *const *parts, size_t nparts, const struct scenario *const *wanted, size_t nwanted,
                      const char *missing_reason);
 #endif

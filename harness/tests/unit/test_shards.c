@@ -134,7 +134,7 @@ static void test_merge(void **state)
     assert_string_equal(json_string_value(json_object_get(missing, "reason")), "gone");
     assert_int_equal(json_array_size(json_object_get(m, "boots")), 3);
     assert_true(json_number_value(json_object_get(m, "qemu_peak_rss_mib")) > 512.0);
-    assert_int_equal(json_integer_value(json_object_get(m, "vms_at_once")), 3);
+    assert_int_equal(json_integer_value(json_object_get(m, "vms")), 3);
     json_decref(m);
     json_decref(parts[0]);
     json_decref(parts[2]);
