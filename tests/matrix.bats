@@ -12,6 +12,7 @@ setup_file() {
     cd "$BATS_TEST_DIRNAME/.."
     export PORTCHECK=$PWD/harness/build/portcheck
     export M_OUT=$PWD/out/test-matrix
+    export REPORTS=$M_OUT
     rm -rf "$M_OUT"
     mkdir -p "$M_OUT"
     "$PORTCHECK" run --image debian-bookworm-sysvinit --scenario all \
@@ -29,8 +30,7 @@ setup_file() {
     echo "$rc" > "$M_OUT/fedora.rc"
 }
 
-status_of() { jq -r --arg s "$2" '.runs[0].scenarios[] | select(.name==$s) | .status' "$M_OUT/$1/report.json"; }
-got_of() { jq -r --arg s "$2" --arg w "$3" '.runs[0].scenarios[] | select(.name==$s) | .checks[] | select(.what==$w) | .got' "$M_OUT/$1/report.json"; }
+load report_lookup
 
 @test "sysvinit: exit 0; every scenario that needs no systemd passes, the others skip saying so" {
     cat "$M_OUT/good.log"
@@ -53,7 +53,7 @@ got_of() { jq -r --arg s "$2" --arg w "$3" '.runs[0].scenarios[] | select(.name=
     [ "$(got_of good reboot boot_id)" = changed ]
     [ "$(got_of good reboot sysctl)" = 80 ]
     [ "$(got_of good cold-boot sysctl)" = 80 ]
-    [ "$(jq -r '.runs[0].scenarios[] | select(.name=="runtime-only") | [.checks[] | select(.what=="sysctl") | .got] | join(",")' "$M_OUT/good/report.json")" = "80,1024" ]
+    [ "$(gots_of good runtime-only sysctl)" = "80,1024" ]
 }
 
 @test "sysvinit: the broken package fails install, reboot and cold-boot (exit 1)" {

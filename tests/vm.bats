@@ -10,6 +10,7 @@ setup_file() {
     cd "$BATS_TEST_DIRNAME/.."
     export REPO=$PWD PORTCHECK=$PWD/harness/build/portcheck
     export VM_OUT=$PWD/out/test-vm
+    export REPORTS=$VM_OUT
     rm -rf "$VM_OUT"
     mkdir -p "$VM_OUT"
     cat /proc/sys/net/ipv4/ip_unprivileged_port_start > "$VM_OUT/host-value-before"
@@ -25,8 +26,7 @@ setup_file() {
     echo "$rc" > "$VM_OUT/broken.rc"
 }
 
-status_of() { jq -r --arg s "$2" '.runs[0].scenarios[] | select(.name==$s) | .status' "$VM_OUT/$1/report.json"; }
-got_of() { jq -r --arg s "$2" --arg w "$3" '.runs[0].scenarios[] | select(.name==$s) | .checks[] | select(.what==$w) | .got' "$VM_OUT/$1/report.json"; }
+load report_lookup
 
 @test "with the package, portcheck exits 0 and every scenario passes" {
     cat "$VM_OUT/good.log"
@@ -35,10 +35,10 @@ got_of() { jq -r --arg s "$2" --arg w "$3" '.runs[0].scenarios[] | select(.name=
 }
 
 @test "lifecycle: runtime-only is lost at reboot, override and mask win, remove and purge restore 1024" {
-    [ "$(jq -r '.runs[0].scenarios[] | select(.name=="runtime-only") | [.checks[] | select(.what=="sysctl") | .got] | join(",")' "$VM_OUT/good/report.json")" = "80,1024" ]
+    [ "$(gots_of good runtime-only sysctl)" = "80,1024" ]
     [ "$(got_of good override sysctl)" = 1024 ]
     [ "$(got_of good mask sysctl)" = 1024 ]
-    [ "$(jq -r '.runs[0].scenarios[] | select(.name=="remove") | [.checks[] | select(.what=="sysctl") | .got] | join(",")' "$VM_OUT/good/report.json")" = "80,1024,1024,80,80" ]
+    [ "$(gots_of good remove sysctl)" = "80,1024,1024,80,80" ]
     [ "$(got_of good purge run:nothing-left)" = "exit 0" ]
     [ "$(got_of good kernel-cmdline sysctl)" = 80 ]
 }
