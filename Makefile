@@ -28,8 +28,8 @@ verify: portcheck deb rpm packages-old image-deps
 
 # Older builds of the same tree, for the upgrade scenario.
 OLD_VERSION := 0.0.1
-PKG_DEB_OLD := $(OUT)/unprivileged-ports_$(OLD_VERSION)_all.deb
-PKG_RPM_OLD := $(OUT)/unprivileged-ports-$(OLD_VERSION)-1.noarch.rpm
+PKG_DEB_OLD := $(call pkg-deb-of,$(OLD_VERSION))
+PKG_RPM_OLD := $(call pkg-rpm-of,$(OLD_VERSION))
 OLD_PACKAGE_ARGS := --old-package $(PKG_DEB_OLD) --old-package $(PKG_RPM_OLD)
 .PHONY: deb-old rpm-old packages-old
 deb-old:

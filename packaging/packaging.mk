@@ -18,9 +18,13 @@ PKG_NAME    := unprivileged-ports
 PKG_CONF    := sysctl.d/30-unprivileged-ports.conf
 PKG_LICENSE := packaging/LICENSE
 
-PKG_DEB        := $(OUT)/$(PKG_NAME)_$(PKG_VERSION)_all.deb
+# Where a version's packages land: $(call pkg-deb-of,0.0.1).
+pkg-deb-of = $(OUT)/$(PKG_NAME)_$(1)_all.deb
+pkg-rpm-of = $(OUT)/$(PKG_NAME)-$(1)-1.noarch.rpm
+
+PKG_DEB        := $(call pkg-deb-of,$(PKG_VERSION))
 PKG_DEB_BROKEN := $(OUT)/broken/$(PKG_NAME)_$(VERSION)_all.deb
-PKG_RPM        := $(OUT)/$(PKG_NAME)-$(PKG_VERSION)-1.noarch.rpm
+PKG_RPM        := $(call pkg-rpm-of,$(PKG_VERSION))
 
 PKG_COMMON_INPUTS := $(PKG_CONF) $(PKG_LICENSE) packaging/VERSION packaging/packaging.mk
 PKG_DEB_INPUTS    := $(shell find packaging/debian -type f) $(PKG_COMMON_INPUTS)

@@ -152,12 +152,8 @@ build_image() {
     echo "$kver" > "$work/kernel-version"
     (. "$root/usr/lib/os-release" && echo "${PRETTY_NAME:-$ID}") > "$work/os-release-name"
 
-    log "fast initramfs"
-    "$here/make-fastboot" "$root" "$kver" "$work/fastboot.cpio.gz" >&2
-
-    log "mkfs.ext4 -d"
-    mkfs.ext4 -q -F -L portcheck-root -b 4096 -E root_owner=0:0 -d "$root" "$work/rootfs.raw" 4G
-    rm -rf "$root" "$work/keyroot"
+    rm -rf --one-file-system "$work/keyroot"
+    finish_image "$work" "$root" "$kver"
 }
 
 # The distribution's own initramfs, as the Debian images carry theirs (the

@@ -103,13 +103,7 @@ build_image() {
     echo "$kver" > "$work/kernel-version"
     (. "$root/etc/os-release" && echo "${PRETTY_NAME:-$ID}") > "$work/os-release-name"
 
-    log "fast initramfs"
-    "$here/make-fastboot" "$root" "$kver" "$work/fastboot.cpio.gz" >&2
-
-    log "mkfs.ext4 -d"
-    # 4 GiB sparse: room for the container scenarios, costs only what is used.
-    mkfs.ext4 -q -F -L portcheck-root -b 4096 -E root_owner=0:0 -d "$root" "$work/rootfs.raw" 4G
-    rm -rf --one-file-system "$root"
+    finish_image "$work" "$root" "$kver"
 }
 
 debian_customize() {
