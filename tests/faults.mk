@@ -38,15 +38,15 @@ $(FAULTS_BUILD)/fake-agent-%: tests/faults/agents/fake-agent.c | harness-deps
 
 $(FAULTS_BUILD)/verdict: tests/faults/verdict.c $(UNIT_SRC) $(HARNESS_HDR) | harness-deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -O1 $(SAN_FLAGS) -Iharness/src -o $@ $< $(UNIT_SRC) -ljansson
+	$(CC) $(CFLAGS_COMMON) -O1 $(SAN_FLAGS) $(HARNESS_INC) -o $@ $< $(UNIT_SRC) -ljansson
 
-$(FAULTS_BUILD)/portcheck-asan: $(PORTCHECK_SRC) harness/src/main.c $(HARNESS_HDR) | harness-deps
+$(FAULTS_BUILD)/portcheck-asan: $(PORTCHECK_SRC) $(PORTCHECK_MAIN) $(HARNESS_HDR) | harness-deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -O1 $(SAN_FLAGS) $(VERSION_DEF) -o $@ $(PORTCHECK_SRC) harness/src/main.c -ljansson
+	$(CC) $(CFLAGS_COMMON) -O1 $(SAN_FLAGS) $(VERSION_DEF) -o $@ $(PORTCHECK_SRC) $(PORTCHECK_MAIN) -ljansson
 
 $(FUZZ_BIN): harness/fuzz/fuzz_guest_line.c $(UNIT_SRC) $(HARNESS_HDR) | faults-deps harness-deps
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iharness/src \
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(HARNESS_INC) \
 		-o $@ $< $(UNIT_SRC) -ljansson
 
 faults: faults-prereqs

@@ -7,8 +7,8 @@
 
 TEST_DEPS := bats jq libcmocka-dev libxml2-utils chromium python3-yaml autopkgtest man-db groff-base perl curl
 UNIT_TESTS := $(patsubst harness/tests/unit/%.c,%,$(wildcard harness/tests/unit/test_*.c))
-UNIT_SRC := harness/src/protocol.c harness/src/checks.c harness/src/channel.c harness/src/util.c \
-            harness/src/scenarios.c harness/src/shards.c
+UNIT_SRC := harness/src/vm/protocol.c harness/src/run/checks.c harness/src/vm/channel.c harness/src/base/util.c \
+            harness/src/run/scenarios.c harness/src/run/shards.c
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .PHONY: check check-unit check-bats check-vm test-deps unit-tests
@@ -20,11 +20,11 @@ unit-tests: $(foreach t,$(UNIT_TESTS),$(HARNESS_BUILD)/$(t) $(HARNESS_BUILD)/$(t
 
 $(HARNESS_BUILD)/test_%: harness/tests/unit/test_%.c $(UNIT_SRC) $(HARNESS_HDR) | harness-deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -O1 -Iharness/src -o $@ $< $(UNIT_SRC) -ljansson -lcmocka
+	$(CC) $(CFLAGS_COMMON) -O1 $(HARNESS_INC) -o $@ $< $(UNIT_SRC) -ljansson -lcmocka
 
 $(HARNESS_BUILD)/test_%-asan: harness/tests/unit/test_%.c $(UNIT_SRC) $(HARNESS_HDR) | harness-deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -O1 $(SAN_FLAGS) -Iharness/src -o $@ $< $(UNIT_SRC) -ljansson -lcmocka
+	$(CC) $(CFLAGS_COMMON) -O1 $(SAN_FLAGS) $(HARNESS_INC) -o $@ $< $(UNIT_SRC) -ljansson -lcmocka
 
 # Everything check needs, built first so the suites only run things.
 check-prereqs: test-deps portcheck unit-tests deb deb-broken rpm packages-old image-deps faults-prereqs
@@ -32,7 +32,7 @@ check-prereqs: test-deps portcheck unit-tests deb deb-broken rpm packages-old im
 FUZZ_CHECK_SECONDS ?= 30
 check: check-prereqs
 	FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) tests/run-suites $(foreach t,$(UNIT_TESTS),unit:$(HARNESS_BUILD)/$(t) unit:$(HARNESS_BUILD)/$(t)-asan) \
-		bats:tests/packages.bats bats:harness/tests/agent/agent.bats bats:tests/cli.bats \
+		bats:tests/layers.bats bats:tests/packages.bats bats:harness/tests/agent/agent.bats bats:tests/cli.bats \
 		bats:tests/report.bats bats:tests/host.bats bats:tests/ecosystem.bats bats:tests/recipes.bats \
 		bats:tests/vm.bats bats:tests/matrix.bats \
 		bats:tests/faults/faults.bats bats:harness/fuzz/fuzz.bats

@@ -14,9 +14,9 @@
  *   - no facts can pass without proof of no privilege, and a pass always
  *     means the sysctl value expected.
  * Build and run: make fuzz (FUZZ_SECONDS, default 600). */
-#include "channel.h"
-#include "checks.h"
-#include "protocol.h"
+#include "vm/channel.h"
+#include "run/checks.h"
+#include "vm/protocol.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -6,6 +6,7 @@
 #include "fdio.h"
 #include "log.h"
 #include "text.h"
+#include "common/constants.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,13 +28,13 @@
 static const struct {
     const char *name;
     int family, type;
-} protos[] = {
+} protos[PORTCHECK_N_BIND_FAMILIES] = {
     { "tcp4", AF_INET, SOCK_STREAM },
     { "tcp6", AF_INET6, SOCK_STREAM },
     { "udp4", AF_INET, SOCK_DGRAM },
     { "udp6", AF_INET6, SOCK_DGRAM },
 };
-static const int ports[] = { 22, 25, 53, 79, 80, 443, 1023 };
+static const int ports[PORTCHECK_N_BIND_PORTS] = PORTCHECK_BIND_PORTS;
 
 /* "ok" or the errno name of the step that failed. */
 static const char *try_bind(int family, int type, int port)

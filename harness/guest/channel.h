@@ -10,7 +10,9 @@
 
 #define CHANNEL_PORT_NAME "org.portcheck.agent"
 /* docs/protocol.md: at most 65536 bytes per line, newline included. */
-#define CHANNEL_LINE_MAX 65536
+#include "common/constants.h"
+
+#define CHANNEL_LINE_MAX PORTCHECK_LINE_MAX
 
 struct channel {
     int fd;             /* commands come from here */

@@ -9,9 +9,9 @@
  * The fault suite runs the fake agent's lies through it: the control that
  * the lies are rejected by the same code the harness runs, for the reason
  * they were meant to be. */
-#include "channel.h"
-#include "checks.h"
-#include "protocol.h"
+#include "vm/channel.h"
+#include "run/checks.h"
+#include "vm/protocol.h"
 
 #include <stdio.h>
 #include <stdlib.h>

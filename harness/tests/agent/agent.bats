@@ -16,9 +16,9 @@ setup_file() {
     export STATIC="$BATS_FILE_TMPDIR/portcheck-agent"
     export ASAN="$BATS_FILE_TMPDIR/portcheck-agent-asan"
     # The release build, exactly as documented (cwd: the repository root).
-    (cd "$ROOT" && cc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$STATIC" harness/guest/*.c -ljansson)
+    (cd "$ROOT" && cc -std=c11 -O2 -Wall -Wextra -Werror -Iharness -static -o "$STATIC" harness/guest/*.c -ljansson)
     (cd "$ROOT" && cc -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-        -fno-sanitize-recover=undefined -Wall -Wextra -Werror -o "$ASAN" harness/guest/*.c -ljansson)
+        -fno-sanitize-recover=undefined -Wall -Wextra -Werror -Iharness -o "$ASAN" harness/guest/*.c -ljansson)
     # Any report makes the sanitized agent fail; drive.py and
     # no_sanitizer_report also look for the text.
     export ASAN_OPTIONS=detect_leaks=1:exitcode=86

@@ -23,8 +23,8 @@
 
 #include <cmocka.h>
 
-#include "channel.h"
-#include "protocol.h"
+#include "vm/channel.h"
+#include "vm/protocol.h"
 
 #include <stdbool.h>
 #include <stdio.h>

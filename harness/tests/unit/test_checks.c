@@ -26,8 +26,8 @@
 
 #include <cmocka.h>
 
-#include "checks.h"
-#include "protocol.h"
+#include "run/checks.h"
+#include "vm/protocol.h"
 
 #include <stdbool.h>
 #include <stdio.h>

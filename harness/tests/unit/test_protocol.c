@@ -29,8 +29,8 @@
 
 #include <cmocka.h>
 
-#include "checks.h"
-#include "protocol.h"
+#include "run/checks.h"
+#include "vm/protocol.h"
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -21,8 +21,8 @@
 
 #include <cmocka.h>
 
-#include "scenarios.h"
-#include "shards.h"
+#include "run/scenarios.h"
+#include "run/shards.h"
 
 #include <string.h>
 

@@ -1,0 +1,105 @@
+/* Implementation of images.h. */
+#define _GNU_SOURCE
+#include "run/images.h"
+
+#include "base/progress.h"
+#include "base/spawn.h"
+#include "base/util.h"
+
+#include <jansson.h>
+#include <string.h>
+
+/* Build-image's exit code for "this machine cannot build that recipe". */
+enum { BUILD_CANNOT_HERE = 3 };
+
+static char *last_line(const char *text)
+{
+    const char *end = text + strlen(text);
+    while (end > text && (end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    const char *start = end;
+    while (start > text && start[-1] != '\n')
+        start--;
+    char *line = xmalloc((size_t)(end - start) + 1);
+    memcpy(line, start, (size_t)(end - start));
+    line[end - start] = '\0';
+    return line;
+}
+
+bool image_check(const char *images_dir, const char *name, char *err, size_t errlen)
+{
+    cleanup_free char *tool = xasprintf("%s/build-image", images_dir);
+    char *argv[] = {tool, "--check", (char *)name, NULL};
+    struct spawn_result res;
+    spawn_run(argv, 30, false, &res);
+    bool ok = res.exit_code == 0;
+    if (!ok) {
+        cleanup_free char *why = last_line(res.err);
+        snprintf(err, errlen, "%s", why[0] ? why : "build-image --check failed");
+    }
+    spawn_result_free(&res);
+    return ok;
+}
+
+static char *json_str(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return xstrdup(json_is_string(v) ? json_string_value(v) : "");
+}
+
+void image_prepare(const char *images_dir, const char *name, struct image_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->name = xstrdup(name);
+    cleanup_free char *tool = xasprintf("%s/build-image", images_dir);
+    char *argv[] = {tool, (char *)name, NULL};
+    progress_note(name, "image: build or reuse");
+    struct spawn_result res;
+    spawn_run(argv, 1800, true, &res);
+    if (res.exit_code != 0) {
+        cleanup_free char *why = last_line(res.err);
+        if (res.exit_code == BUILD_CANNOT_HERE)
+            info->skip_reason = xstrdup(why);
+        else
+            info->error = xasprintf("image build failed (%s%d): %s", res.timed_out ? "timed out, " : "",
+                                    res.exit_code, why);
+        spawn_result_free(&res);
+        return;
+    }
+    info->dir = last_line(res.out);
+    spawn_result_free(&res);
+
+    cleanup_free char *path = xasprintf("%s/image.json", info->dir);
+    json_error_t jerr;
+    json_t *o = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(o)) {
+        info->error = xasprintf("%s is unreadable (%s): make clean-images and build again", path, jerr.text);
+        json_decref(o);
+        return;
+    }
+    info->distro = json_str(o, "distro");
+    info->suite = json_str(o, "suite");
+    info->init = json_str(o, "init");
+    info->package_format = json_str(o, "package_format");
+    info->kernel = json_str(o, "kernel");
+    info->os = json_str(o, "os");
+    info->cmdline = json_str(o, "cmdline");
+    info->recipe_hash = json_str(o, "recipe_hash");
+    info->container_tree = json_is_true(json_object_get(o, "container_tree"));
+    info->pvh_kernel = json_is_string(json_object_get(json_object_get(o, "files"), "pvh_kernel"));
+    json_t *bs = json_object_get(o, "build_seconds");
+    info->build_seconds = json_is_number(bs) ? json_number_value(bs) : 0;
+    json_decref(o);
+    progress_note(name, "image: %s (kernel %s, %s)", info->dir, info->kernel, info->init);
+}
+
+void image_info_free(struct image_info *info)
+{
+    char **fields[] = {&info->name, &info->dir, &info->distro, &info->suite, &info->init, &info->package_format,
+                       &info->kernel, &info->os, &info->cmdline, &info->recipe_hash, &info->skip_reason,
+                       &info->error};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        free(*fields[i]);
+        *fields[i] = NULL;
+    }
+}

@@ -1,0 +1,721 @@
+/* Implementation of runner.h: the one engine that executes scenario steps. */
+#define _GNU_SOURCE
+#include "run/runner.h"
+
+#include "run/checks.h"
+#include "common/constants.h"
+#include "base/progress.h"
+#include "vm/session.h"
+#include "base/signals.h"
+#include "base/spawn.h"
+#include "base/util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Deadlines under TCG on 2 cores, where a boot takes 15-45 s; KVM divides
+ * them by four. Each is multiplied by --timeout-scale. */
+#define BOOT_TIMEOUT 240.0
+#define COMMAND_TIMEOUT 300
+#define FACTS_TIMEOUT 60.0
+#define BYE_TIMEOUT 30.0
+#define POWEROFF_TIMEOUT 120.0
+
+enum step_outcome { STEP_OK, STEP_ERROR };
+
+struct runner {
+    const struct run_config *cfg;
+    const struct image_info *img;
+    const struct package_info *pkg, *old_pkg;
+    char *work_dir, *log_dir, *overlay, *payload, *pkg_guest_path, *old_pkg_guest_path;
+    struct boot_profile profile; /* how the current VM boots */
+    int fwd_http, fwd_https;     /* its forwarded host ports, when it has a network */
+    long peak_rss_kb;            /* the largest qemu of this image run */
+    struct session s;
+    bool alive;
+    int vm_count;
+    double boot_started;   /* when the current boot began (qemu start or reboot command) */
+    bool boot_measured;    /* its seconds_to_verdict is recorded */
+    char boot_id[40];
+    json_t *boots;
+    char reason[1024];     /* why the current step ended in error */
+    const char *console_log_rel;
+    char *console_log;
+    char *label; /* the image, and which of its VMs at once, for progress lines */
+};
+
+/* build-image always records init; none recorded means the default, systemd. */
+static bool image_runs_systemd(const struct image_info *img)
+{
+    return !img->init || !img->init[0] || strcmp(img->init, "systemd") == 0;
+}
+
+static double scaled(const struct runner *r, double seconds)
+{
+    double s = seconds * r->cfg->timeout_scale;
+    return strcmp(r->cfg->accel, "kvm") == 0 ? s / 4 : s;
+}
+
+static bool run_helper(struct runner *r, char *const argv[], double timeout)
+{
+    struct spawn_result res;
+    spawn_run(argv, timeout, false, &res);
+    bool ok = res.exit_code == 0;
+    if (!ok) {
+        char *nl = strchr(res.err, '\n');
+        if (nl)
+            *nl = '\0';
+        snprintf(r->reason, sizeof r->reason, "%s failed (%s%d): %s", argv[0], res.timed_out ? "timed out, " : "",
+                 res.exit_code, res.err);
+    }
+    spawn_result_free(&res);
+    return ok;
+}
+
+/* Copy a package into the payload tree; returns its path in the guest. */
+static char *copy_package(struct runner *r, const struct package_info *pkg, const char *dir, const char *sub)
+{
+    const char *base = strrchr(pkg->path, '/');
+    base = base ? base + 1 : pkg->path;
+    cleanup_free char *dst = xasprintf("%s/%s", dir, base);
+    char *cp_pkg[] = {"cp", pkg->path, dst, NULL};
+    if (!run_helper(r, cp_pkg, 30))
+        return NULL;
+    return xasprintf("/run/portcheck/packages/%s%s", sub, base);
+}
+
+/* The payload disk: the agent and the package, read-only in the guest at
+ * /run/portcheck. A disk, not a host mount: the guest sees no host path. */
+static bool make_payload(struct runner *r)
+{
+    cleanup_free char *dir = xasprintf("%s/payload", r->work_dir);
+    cleanup_free char *pkgdir = xasprintf("%s/packages", dir);
+    if (!mkdir_p(pkgdir, 0755)) {
+        snprintf(r->reason, sizeof r->reason, "cannot create %s: %s", pkgdir, strerror(errno));
+        return false;
+    }
+    cleanup_free char *agent = xasprintf("%s/agent", dir);
+    char *cp_agent[] = {"cp", (char *)r->cfg->agent_path, agent, NULL};
+    if (!run_helper(r, cp_agent, 30))
+        return false;
+    if (r->pkg && !(r->pkg_guest_path = copy_package(r, r->pkg, pkgdir, "")))
+        return false;
+    if (r->old_pkg) {
+        cleanup_free char *olddir = xasprintf("%s/old", pkgdir);
+        if (!mkdir_p(olddir, 0755) || !(r->old_pkg_guest_path = copy_package(r, r->old_pkg, olddir, "old/")))
+            return false;
+    }
+    r->payload = xasprintf("%s/payload.img", r->work_dir);
+    char *mkfs[] = {"mkfs.ext4", "-q", "-F", "-L", "portcheck", "-d", dir, r->payload, "64M", NULL};
+    return run_helper(r, mkfs, 60);
+}
+
+static bool make_overlay(struct runner *r)
+{
+    free(r->overlay);
+    r->overlay = xasprintf("%s/disk.qcow2", r->work_dir);
+    unlink(r->overlay);
+    cleanup_free char *base = xasprintf("%s/rootfs.raw", r->img->dir);
+    char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "raw", r->overlay, NULL};
+    return run_helper(r, argv, 30);
+}
+
+/* qboot starts a direct kernel boot faster than SeaBIOS under TCG; every
+ * boot (the benchmark's reference too) uses the same firmware. */
+static const char *qboot_path(void)
+{
+    static const char path[] = "/usr/share/qemu/qboot.rom";
+    return access(path, R_OK) == 0 ? path : NULL;
+}
+
+/* A free port on 127.0.0.1 for a forward; qemu binds it a moment later. */
+static int free_local_port(void)
+{
+    cleanup_fd int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        die_errno("socket");
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        die_errno("finding a free port on 127.0.0.1");
+    return ntohs(a.sin_port);
+}
+
+static void record_boot(struct runner *r, const char *how, const struct guest_msg *hello)
+{
+    /* Which boot path: the fast one, a full multi-user boot (user services,
+     * podman) or the plain reference. Their times are not comparable. */
+    const char *path = r->profile.reference ? "reference" : r->profile.target ? r->profile.target : "portcheck.target";
+    json_array_append_new(r->boots, json_pack("{s:s, s:s, s:s, s:f, s:f}", "how", how, "boot", path, "boot_id",
+                                              hello->boot_id, "seconds_to_hello", now_monotonic() - r->boot_started,
+                                              "guest_uptime_at_hello", hello->uptime));
+    snprintf(r->boot_id, sizeof r->boot_id, "%s", hello->boot_id);
+    r->boot_measured = false;
+}
+
+/* Wait for one message of the wanted kind (and id, when id > 0). */
+static bool wait_for(struct runner *r, enum msg_kind kind, long id, double timeout, struct guest_msg *msg)
+{
+    double deadline = now_monotonic() + timeout;
+    for (;;) {
+        char why[512];
+        enum wait_status w = r->alive ? session_wait(&r->s, deadline - now_monotonic(), msg, why, sizeof why)
+                                      : WAIT_EXITED;
+        if (w != WAIT_MSG) {
+            cleanup_free char *tail = session_console_tail(&r->s, 8);
+            snprintf(r->reason, sizeof r->reason, "%s; console: %s", why, tail);
+            r->alive = false;
+            return false;
+        }
+        if (msg->kind == kind && (id <= 0 || msg->id == id))
+            return true;
+        if (msg->kind == MSG_ERROR) {
+            snprintf(r->reason, sizeof r->reason, "agent error: %s", msg->text);
+            guest_msg_free(msg);
+            return false;
+        }
+        if (msg->kind == MSG_HELLO && kind != MSG_HELLO) {
+            snprintf(r->reason, sizeof r->reason, "the guest rebooted on its own (new boot %s)", msg->boot_id);
+            guest_msg_free(msg);
+            return false;
+        }
+        guest_msg_free(msg); /* a stale answer: keep waiting */
+    }
+}
+
+static void stop_vm(struct runner *r)
+{
+    if (r->s.console_log) {
+        session_end(&r->s);
+        if (r->s.vm.peak_rss_kb > r->peak_rss_kb)
+            r->peak_rss_kb = r->s.vm.peak_rss_kb;
+    }
+    r->alive = false;
+}
+
+static bool start_vm(struct runner *r, const char *how)
+{
+    struct vm_spec spec = {
+        .qemu = r->cfg->qemu,
+        .accel = r->cfg->accel,
+        .bios = qboot_path(),
+        .kernel = NULL,
+        .mem_mb = r->cfg->mem_mb,
+        .smp = 1,
+        .disk = r->overlay,
+        .payload = r->payload,
+    };
+    if (r->profile.network) {
+        r->fwd_http = free_local_port();
+        r->fwd_https = free_local_port();
+        spec.fwd_http = r->fwd_http;
+        spec.fwd_https = r->fwd_https;
+    }
+    if (r->profile.mem_mb > spec.mem_mb && !r->cfg->mem_fixed)
+        spec.mem_mb = r->profile.mem_mb;
+    /* The fast path enters the same kernel uncompressed (PVH): under TCG its
+     * own xz decompressor costs about 2.5 s per boot. The reference boot
+     * stays the plain way. */
+    cleanup_free char *kernel =
+        xasprintf("%s/%s", r->img->dir, r->img->pvh_kernel && !r->profile.reference ? "vmlinux" : "vmlinuz");
+    cleanup_free char *initrd =
+        xasprintf("%s/%s", r->img->dir, r->profile.reference ? "initrd.img" : "fastboot.cpio.gz");
+    /* systemd.unit only where systemd is init: other inits boot their own way. */
+    cleanup_free char *unit = r->profile.reference || !image_runs_systemd(r->img) ? xstrdup("")
+                                                   : xasprintf("systemd.unit=%s systemd.show_status=0",
+                                                               r->profile.target ? r->profile.target
+                                                                                 : "portcheck.target");
+    cleanup_free char *append =
+        /* no_timer_check: under a loaded TCG host the kernel's IO-APIC timer
+         * check can fail and panic the boot. */
+        xasprintf("console=ttyS0 root=/dev/vda %s quiet no_timer_check %s %s %s %s", r->profile.reference ? "ro" : "rw", unit, r->img->cmdline ? r->img->cmdline : "",
+                  r->profile.extra_cmdline ? r->profile.extra_cmdline : "",
+                  r->cfg->kernel_arg ? r->cfg->kernel_arg : "");
+    spec.kernel = kernel;
+    spec.initrd = initrd;
+    spec.append = append;
+    r->boot_started = now_monotonic();
+    if (!session_start(&r->s, &spec, r->console_log, r->reason, sizeof r->reason)) {
+        session_end(&r->s);
+        return false;
+    }
+    r->alive = true;
+    r->vm_count++;
+    struct guest_msg hello;
+    if (!wait_for(r, MSG_HELLO, 0, scaled(r, BOOT_TIMEOUT), &hello))
+        return false;
+    record_boot(r, how, &hello);
+    progress_note(r->label, "booted in %.1f s (guest uptime %.1f s, %s)", now_monotonic() - r->boot_started,
+                  hello.uptime, hello.init);
+    guest_msg_free(&hello);
+    return true;
+}
+
+static bool fresh_vm(struct runner *r, const struct scenario *sc)
+{
+    const char *scenario = sc->name;
+    stop_vm(r);
+    r->profile = sc->boot;
+    r->profile.reference = r->profile.reference || r->cfg->reference_boot;
+    free(r->console_log);
+    /* Several VMs of one image at once each number their own boots. */
+    if (r->cfg->nshards > 1)
+        r->console_log = xasprintf("%s/vm%d-%02d-%s.console.log", r->log_dir, r->cfg->shard + 1, r->vm_count + 1,
+                                   scenario);
+    else
+        r->console_log = xasprintf("%s/%02d-%s.console.log", r->log_dir, r->vm_count + 1, scenario);
+    if (!make_overlay(r))
+        return false;
+    progress_note(r->label, "%s: booting a fresh VM (%s)", scenario, r->cfg->accel);
+    return start_vm(r, "start");
+}
+
+/* Run argv in the guest as user (NULL: root). expect_exit >= 0 is the exit
+ * status wanted; EXPECT_NONZERO wants a failure. The answer is left in *ran
+ * for callers that read the output (free it), or freed when ran is NULL. */
+enum { EXPECT_NONZERO = -1 };
+static bool guest_run_as(struct runner *r, const char *label, const char *user, const char *const *argv,
+                         int expect_exit, struct checks *checks, struct guest_msg *ran_out)
+{
+    long id = r->s.next_id++;
+    cleanup_free char *cmd = proto_cmd_run(id, argv, (int)scaled(r, COMMAND_TIMEOUT), user ? user : "root");
+    if (!session_send(&r->s, cmd)) {
+        snprintf(r->reason, sizeof r->reason, "cannot send to the guest: %s", strerror(errno));
+        return false;
+    }
+    struct guest_msg ran;
+    if (!wait_for(r, MSG_RAN, id, scaled(r, COMMAND_TIMEOUT) + 30, &ran))
+        return false;
+    char want[16], got[64];
+    bool ok;
+    if (ran.timed_out)
+        snprintf(got, sizeof got, "timed out");
+    else if (ran.signal)
+        snprintf(got, sizeof got, "signal %d", ran.signal);
+    else
+        snprintf(got, sizeof got, "exit %d", ran.exit_code);
+    if (expect_exit == EXPECT_NONZERO) {
+        snprintf(want, sizeof want, "exit != 0");
+        ok = !ran.timed_out && !ran.signal && ran.exit_code > 0;
+    } else {
+        snprintf(want, sizeof want, "exit %d", expect_exit);
+        ok = strcmp(want, got) == 0;
+    }
+    cleanup_free char *what = xasprintf("run:%s", label);
+    checks_add_verdict(checks, what, want, got, ok);
+    if (!ok) {
+        /* The command's own words explain a failure best. */
+        size_t n = strlen(ran.output);
+        const char *tail = n > 300 ? ran.output + n - 300 : ran.output;
+        snprintf(r->reason, sizeof r->reason, "%s: %s", label, tail);
+    }
+    if (ran_out)
+        *ran_out = ran;
+    else
+        guest_msg_free(&ran);
+    return true;
+}
+
+static bool guest_run(struct runner *r, const char *label, const char *const *argv, int expect_exit,
+                      struct checks *checks)
+{
+    return guest_run_as(r, label, NULL, argv, expect_exit, checks, NULL);
+}
+
+/* Facts from an agent run somewhere else in the guest (a container, a user
+ * namespace): its --facts line is the last line of the command's output,
+ * read by the same parser and judged by the same checks as the agent's own. */
+static bool step_agent_facts(struct runner *r, const struct step *st, struct checks *checks)
+{
+    struct guest_msg ran;
+    if (!guest_run_as(r, st->label, st->user, st->argv, 0, checks, &ran))
+        return false;
+    char *out = ran.output;
+    size_t len = strlen(out);
+    while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
+        out[--len] = '\0';
+    char *line = strrchr(out, '\n');
+    line = line ? line + 1 : out;
+    struct guest_msg facts;
+    char err[200];
+    if (!proto_parse(line, strlen(line), &facts, err, sizeof err) || facts.kind != MSG_FACTS) {
+        cleanup_free char *what = xasprintf("%s:facts", st->label);
+        checks_add(checks, what, "a facts line", facts.kind == MSG_FACTS ? "other message" : "none");
+        snprintf(r->reason, sizeof r->reason, "%s printed no facts (%s): %.300s", st->label, err, out);
+        guest_msg_free(&facts);
+        guest_msg_free(&ran);
+        return true;
+    }
+    if (st->as_root)
+        checks_expect_root_binds(checks, st->label, &facts);
+    else
+        checks_expect_ports_in(checks, st->label, &facts, st->port_start);
+    guest_msg_free(&facts);
+    guest_msg_free(&ran);
+    return true;
+}
+
+static bool step_facts(struct runner *r, const struct step *st, struct checks *checks)
+{
+    long id = r->s.next_id++;
+    cleanup_free char *cmd = proto_cmd_simple("facts", id);
+    if (!session_send(&r->s, cmd)) {
+        snprintf(r->reason, sizeof r->reason, "cannot send to the guest: %s", strerror(errno));
+        return false;
+    }
+    struct guest_msg facts;
+    if (!wait_for(r, MSG_FACTS, id, scaled(r, FACTS_TIMEOUT), &facts))
+        return false;
+    if (!r->boot_measured) {
+        json_t *last = json_array_get(r->boots, json_array_size(r->boots) - 1);
+        json_object_set_new(last, "seconds_to_verdict", json_real(now_monotonic() - r->boot_started));
+        json_object_set_new(last, "guest_uptime_at_verdict", json_real(facts.uptime));
+        r->boot_measured = true;
+    }
+    checks_add(checks, "same_boot", r->boot_id, facts.boot_id);
+    checks_expect_ports(checks, &facts, st->port_start);
+    guest_msg_free(&facts);
+    return true;
+}
+
+static bool step_power(struct runner *r, const char *action)
+{
+    long id = r->s.next_id++;
+    cleanup_free char *cmd = proto_cmd_simple(action, id);
+    if (!session_send(&r->s, cmd)) {
+        snprintf(r->reason, sizeof r->reason, "cannot send to the guest: %s", strerror(errno));
+        return false;
+    }
+    struct guest_msg bye;
+    if (!wait_for(r, MSG_BYE, id, scaled(r, BYE_TIMEOUT), &bye))
+        return false;
+    guest_msg_free(&bye);
+    return true;
+}
+
+static bool step_reboot(struct runner *r, struct checks *checks)
+{
+    char before[40];
+    snprintf(before, sizeof before, "%s", r->boot_id);
+    r->boot_started = now_monotonic();
+    if (!step_power(r, "reboot"))
+        return false;
+    struct guest_msg hello;
+    if (!wait_for(r, MSG_HELLO, 0, scaled(r, BOOT_TIMEOUT), &hello))
+        return false;
+    record_boot(r, "reboot", &hello);
+    progress_note(r->label, "rebooted in %.1f s", now_monotonic() - r->boot_started);
+    /* A reboot that did not happen cannot pass: the kernel's boot_id must change. */
+    checks_add_verdict(checks, "boot_id", "changed", strcmp(before, hello.boot_id) ? "changed" : "same",
+                       strcmp(before, hello.boot_id) != 0);
+    guest_msg_free(&hello);
+    return true;
+}
+
+static bool step_coldboot(struct runner *r, struct checks *checks)
+{
+    char before[40];
+    snprintf(before, sizeof before, "%s", r->boot_id);
+    if (!step_power(r, "poweroff"))
+        return false;
+    if (!vm_wait_exit(&r->s.vm, scaled(r, POWEROFF_TIMEOUT))) {
+        snprintf(r->reason, sizeof r->reason, "qemu did not exit within %.0f s of poweroff",
+                 scaled(r, POWEROFF_TIMEOUT));
+        return false;
+    }
+    stop_vm(r);
+    if (!start_vm(r, "coldboot"))
+        return false;
+    checks_add_verdict(checks, "boot_id", "changed", strcmp(before, r->boot_id) ? "changed" : "same",
+                       strcmp(before, r->boot_id) != 0);
+    return true;
+}
+
+static bool step_install(struct runner *r, const char *path, const char *label, struct checks *checks)
+{
+    if (!path) {
+        snprintf(r->reason, sizeof r->reason, "no package to %s", label);
+        return false;
+    }
+    /* Debian's rpm has an empty database: nothing would satisfy the
+     * scriptlets' /bin/sh requirement, so dependencies are not checked. */
+    const char *deb[] = {"dpkg", "-i", path, NULL};
+    const char *rpm[] = {"rpm", "-U", "--nodeps", path, NULL};
+    const char *dnf[] = {"dnf", "-y", "--disablerepo=*", "install", path, NULL};
+    const char *const *argv = strcmp(r->pkg->format, "deb") == 0         ? deb
+                              : strcmp(r->img->distro, "fedora") == 0 ? dnf
+                                                                       : rpm;
+    return guest_run(r, label, argv, 0, checks);
+}
+
+static bool step_remove(struct runner *r, bool purge, struct checks *checks)
+{
+    const char *name = r->pkg->name;
+    bool deb = strcmp(r->pkg->format, "deb") == 0;
+    const char *dpkg[] = {"dpkg", purge ? "--purge" : "--remove", name, NULL};
+    const char *rpm[] = {"rpm", "-e", name, NULL};
+    if (!guest_run(r, purge ? "purge" : "remove", deb ? dpkg : rpm, 0, checks))
+        return false;
+    if (!purge)
+        return true;
+    /* Nothing of the package may be left: neither its file nor its record.
+     * The names are arguments to a fixed script, never part of it. */
+    const char *gone[] = {"sh", "-c",
+                          deb ? "test ! -e \"$1\" && ! dpkg-query -W \"$2\" >/dev/null 2>&1"
+                              : "test ! -e \"$1\" && ! rpm -q \"$2\" >/dev/null 2>&1",
+                          "sh", PORTCHECK_VENDOR_FILE, name, NULL};
+    return guest_run(r, "nothing-left", gone, 0, checks);
+}
+
+/* Fetch a page through qemu's forward with a real HTTP client. A page that
+ * must be served may take a moment after boot (the user manager starts it):
+ * retry until the deadline; a page that must not be served gets one try. */
+static bool step_fetch(struct runner *r, const struct step *st, struct checks *checks)
+{
+    const char *body = st->body ? st->body : "portcheck user-service ok";
+    bool https = st->fetch == FETCH_HTTPS;
+    int port = https ? r->fwd_https : r->fwd_http;
+    if (!port) {
+        snprintf(r->reason, sizeof r->reason, "scenario fetches a page but its VM has no network");
+        return false;
+    }
+    cleanup_free char *url = xasprintf("%s://127.0.0.1:%d/", https ? "https" : "http", port);
+    char *argv[] = {"curl", "--silent", "--show-error", "--max-time", "5", "--insecure", url, NULL};
+    double deadline = now_monotonic() + (st->expect_served ? scaled(r, 60) : 0);
+    char got[64];
+    bool served;
+    for (;;) {
+        struct spawn_result res;
+        spawn_run(argv, 10, false, &res);
+        res.out[strcspn(res.out, "\r\n")] = '\0';
+        served = res.exit_code == 0 && strcmp(res.out, body) == 0;
+        if (served)
+            snprintf(got, sizeof got, "%s", body);
+        else if (res.exit_code == 0)
+            snprintf(got, sizeof got, "other page: %.40s", res.out);
+        else
+            snprintf(got, sizeof got, "no page (curl exit %d)", res.exit_code);
+        spawn_result_free(&res);
+        if (served || now_monotonic() >= deadline || signals_pending())
+            break;
+        signals_sleep(1.0);
+    }
+    cleanup_free char *what = xasprintf("%s:%d", https ? "https" : "http", https ? 443 : 80);
+    const char *expect = st->expect_served ? body : "no page";
+    checks_add_verdict(checks, what, expect, got, served == st->expect_served);
+    return true;
+}
+
+static bool run_step(struct runner *r, const struct step *st, struct checks *checks)
+{
+    switch (st->kind) {
+    case STEP_FACTS:
+        return step_facts(r, st, checks);
+    case STEP_INSTALL:
+    case STEP_INSTALL_OLD:
+        return step_install(r, st->kind == STEP_INSTALL ? r->pkg_guest_path : r->old_pkg_guest_path,
+                            st->kind == STEP_INSTALL ? "install" : "install-old", checks);
+    case STEP_REMOVE:
+    case STEP_PURGE:
+        return step_remove(r, st->kind == STEP_PURGE, checks);
+    case STEP_FETCH:
+        return step_fetch(r, st, checks);
+    case STEP_RUN:
+        return guest_run_as(r, st->label, st->user, st->argv, st->expect_failure ? EXPECT_NONZERO : st->expect_exit,
+                            checks, NULL);
+    case STEP_AGENT_FACTS:
+        return step_agent_facts(r, st, checks);
+    case STEP_REBOOT:
+        return step_reboot(r, checks);
+    case STEP_COLDBOOT:
+        return step_coldboot(r, checks);
+    }
+    return false;
+}
+
+static json_t *checks_json(const struct checks *c)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < c->n; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b}", "what", c->v[i].what, "expect", c->v[i].expect,
+                                           "got", c->v[i].got, "ok", c->v[i].ok));
+    return a;
+}
+
+static json_t *scenario_json(const struct scenario *sc, const char *status, double seconds, const char *reason,
+                             const struct checks *checks, const char *console_log)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:f, s:s, s:b}", "name", sc->name, "summary", sc->summary, "status",
+                          status, "seconds", seconds, "reason", reason ? reason : "", "container", sc->container);
+    json_object_set_new(o, "checks", checks ? checks_json(checks) : json_array());
+    if (console_log)
+        json_object_set_new(o, "console_log", json_string(console_log));
+    return o;
+}
+
+static json_t *image_json(const struct run_config *cfg, const struct image_info *img,
+                          const struct package_info *pkg)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "image", img->name, "distro",
+                          img->distro ? img->distro : "", "suite", img->suite ? img->suite : "", "kernel",
+                          img->kernel ? img->kernel : "", "init", img->init ? img->init : "", "os",
+                          img->os ? img->os : "", "accel", cfg->accel, "recipe_hash",
+                          img->recipe_hash ? img->recipe_hash : "");
+    json_object_set_new(o, "image_build_seconds", json_real(img->build_seconds));
+    json_object_set_new(o, "kernel_entry", json_string(img->pvh_kernel ? "pvh" : "bzimage"));
+    if (pkg)
+        json_object_set_new(o, "package",
+                            json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", pkg->name, "version", pkg->version,
+                                      "format", pkg->format, "file", pkg->path, "sha256", pkg->sha256));
+    else
+        json_object_set_new(o, "package", json_null());
+    json_object_set_new(o, "boots", json_array());
+    json_object_set_new(o, "scenarios", json_array());
+    return o;
+}
+
+static const struct package_info *package_for(const struct package_info *const *pkgs, size_t n,
+                                              const struct image_info *img)
+{
+    for (size_t i = 0; i < n; i++)
+        if (img->package_format && strcmp(pkgs[i]->format, img->package_format) == 0)
+            return pkgs[i];
+    return NULL;
+}
+
+json_t *runner_image_unavailable(const struct run_config *cfg, const struct image_info *img, const char *status,
+                                 const char *reason)
+{
+    json_t *o = image_json(cfg, img, package_for(cfg->packages, cfg->npackages, img));
+    json_t *list = json_object_get(o, "scenarios");
+    for (size_t i = 0; i < cfg->nwanted; i++)
+        json_array_append_new(list, scenario_json(cfg->wanted[i], status, 0, reason, NULL, NULL));
+    return o;
+}
+
+char *runner_skip_reason(const struct run_config *cfg, const struct image_info *img, const struct scenario *sc)
+{
+    /* User services and containers need systemd in the guest. */
+    if ((sc->container || sc->boot.target) && !image_runs_systemd(img))
+        return xstrdup("needs systemd in the image (this one has another init)");
+    if (sc->container && !img->container_tree)
+        return xstrdup("this image has no container tree: set container_tree = yes in its recipe");
+    if (sc->needs_old_package && !package_for(cfg->old_packages, cfg->nold_packages, img))
+        return xasprintf("no older %s package given: pass --old-package (make deb PKG_VERSION=0.0.1 builds one)",
+                         img->package_format);
+    if (sc->needs_package && !package_for(cfg->packages, cfg->npackages, img))
+        return xasprintf("no %s package given: pass --package with a .%s", img->package_format,
+                         img->package_format);
+    return NULL;
+}
+
+/* Run the scenario's predecessors (unreported) when it is asked for alone. */
+static bool run_prerequisites(struct runner *r, const struct scenario *sc)
+{
+    const struct scenario *chain[8];
+    size_t n = 0;
+    for (const struct scenario *p = sc->after ? scenario_find(sc->after) : NULL; p && n < 8;
+         p = p->after ? scenario_find(p->after) : NULL)
+        chain[n++] = p;
+    if (!fresh_vm(r, sc))
+        return false;
+    for (size_t i = n; i-- > 0;) {
+        struct checks scratch = {0};
+        for (size_t k = 0; k < chain[i]->nsteps; k++)
+            if (!run_step(r, &chain[i]->steps[k], &scratch))
+                return false;
+    }
+    return true;
+}
+
+json_t *runner_run_image(const struct run_config *cfg, const struct image_info *img)
+{
+    struct runner r = {.cfg = cfg, .img = img};
+    r.pkg = package_for(cfg->packages, cfg->npackages, img);
+    r.old_pkg = package_for(cfg->old_packages, cfg->nold_packages, img);
+    json_t *out = image_json(cfg, img, r.pkg);
+    json_t *list = json_object_get(out, "scenarios");
+    r.boots = json_object_get(out, "boots");
+    if (cfg->nshards > 1) {
+        r.work_dir = xasprintf("%s/work/%s.vm%d", cfg->out_dir, img->name, cfg->shard + 1);
+        r.label = xasprintf("%s/vm%d", img->name, cfg->shard + 1);
+    } else {
+        r.work_dir = xasprintf("%s/work/%s", cfg->out_dir, img->name);
+        r.label = xstrdup(img->name);
+    }
+    r.log_dir = xasprintf("%s/logs/%s", cfg->out_dir, img->name);
+    remove_tree(r.work_dir);
+    if (!mkdir_p(r.work_dir, 0755) || !mkdir_p(r.log_dir, 0755)) {
+        cleanup_free char *why = xasprintf("cannot create %s: %s", r.work_dir, strerror(errno));
+        json_decref(out);
+        free(r.work_dir);
+        free(r.log_dir);
+        free(r.label);
+        return runner_image_unavailable(cfg, img, "error", why);
+    }
+    bool payload_ok = make_payload(&r);
+    cleanup_free char *payload_error = payload_ok ? NULL : xstrdup(r.reason);
+
+    const struct scenario *previous = NULL;
+    for (size_t i = 0; i < cfg->nwanted; i++) {
+        const struct scenario *sc = cfg->wanted[i];
+        double t0 = now_monotonic();
+        struct checks checks = {0};
+        const char *status;
+        r.reason[0] = '\0';
+        if (signals_pending()) {
+            json_array_append_new(list, scenario_json(sc, "error", 0, "interrupted before it started", NULL, NULL));
+            continue;
+        }
+        if (!payload_ok) {
+            progress_note(r.label, "%s: error - %s", sc->name, payload_error);
+            json_array_append_new(list, scenario_json(sc, "error", 0, payload_error, NULL, NULL));
+            continue;
+        }
+        char *why = runner_skip_reason(cfg, img, sc);
+        if (why) {
+            json_array_append_new(list, scenario_json(sc, "skip", 0, why, NULL, NULL));
+            free(why);
+            continue;
+        }
+        progress_note(r.label, "%s: start", sc->name);
+        bool continues = sc->after && previous && r.alive && strcmp(sc->after, previous->name) == 0;
+        bool ok = continues ? true : sc->after ? run_prerequisites(&r, sc) : fresh_vm(&r, sc);
+        for (size_t k = 0; ok && k < sc->nsteps; k++)
+            ok = run_step(&r, &sc->steps[k], &checks);
+        if (!ok) {
+            status = "error";
+            /* A step that failed half-way leaves the VM in an unknown state:
+             * the next scenario starts from a fresh one. */
+            stop_vm(&r);
+        } else {
+            status = checks_all_ok(&checks) ? "pass" : "fail";
+            if (!checks_all_ok(&checks) && !r.reason[0]) {
+                cleanup_free char *first = checks_first_failure(&checks);
+                snprintf(r.reason, sizeof r.reason, "%s", first);
+            }
+        }
+        double secs = now_monotonic() - t0;
+        const char *rel = r.console_log ? r.console_log + strlen(cfg->out_dir) + 1 : NULL;
+        json_array_append_new(list, scenario_json(sc, status, secs, r.reason, &checks, rel));
+        progress_note(r.label, "%s: %s in %.1f s%s%s", sc->name, status, secs, r.reason[0] ? " - " : "",
+                      r.reason);
+        previous = sc;
+    }
+    stop_vm(&r);
+    json_object_set_new(out, "qemu_peak_rss_mib", json_real((double)r.peak_rss_kb / 1024.0));
+    remove_tree(r.work_dir);
+    free(r.work_dir);
+    free(r.log_dir);
+    free(r.overlay);
+    free(r.payload);
+    free(r.pkg_guest_path);
+    free(r.old_pkg_guest_path);
+    free(r.console_log);
+    free(r.label);
+    return out;
+}

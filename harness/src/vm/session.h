@@ -1,0 +1,53 @@
+/* A VM session: one qemu process and everything read from it. It waits for
+ * guest messages with a deadline, and a wait ends at once when qemu exits or
+ * the console shows a kernel panic, instead of running into the timeout. The
+ * console is saved to a log and its last lines kept for error reasons. */
+#ifndef PORTCHECK_SESSION_H
+#define PORTCHECK_SESSION_H
+
+#include "vm/channel.h"
+#include "vm/protocol.h"
+#include "vm/qemu.h"
+
+#include <stdio.h>
+
+#define CONSOLE_TAIL 4096
+
+struct session {
+    struct vm_spec spec;
+    struct vm vm;
+    FILE *console_log;
+    char console_tail[CONSOLE_TAIL]; /* ring of the last console bytes */
+    size_t tail_pos;
+    bool tail_wrapped;
+    char console_line[512];          /* the console line being assembled */
+    size_t console_line_len;
+    char fatal[256];                 /* the panic (or similar) line, if seen */
+    struct channel agent;
+    char rbuf[8192];
+    size_t rpos, rlen;
+    long next_id;
+    double started;                  /* monotonic time qemu was started */
+    int boots;                       /* hellos seen */
+};
+
+enum wait_status {
+    WAIT_MSG,          /* *msg holds a message */
+    WAIT_TIMEOUT,
+    WAIT_EXITED,       /* qemu ended */
+    WAIT_FATAL,        /* the console showed a panic: s->fatal */
+    WAIT_PROTOCOL,     /* the guest sent a line that breaks the protocol */
+    WAIT_INTERRUPTED,  /* SIGINT/SIGTERM */
+};
+
+/* Open the console log (appending: a cold boot continues the same log). */
+bool session_start(struct session *s, const struct vm_spec *spec, const char *console_log_path, char *err,
+                   size_t errlen);
+enum wait_status session_wait(struct session *s, double timeout_s, struct guest_msg *msg, char *why, size_t whylen);
+bool session_send(struct session *s, const char *line);
+/* Stop qemu (if running) and close the log. */
+void session_end(struct session *s);
+/* The last lines of the console, for a failure's reason (malloc'd). */
+char *session_console_tail(const struct session *s, int lines);
+
+#endif
