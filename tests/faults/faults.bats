@@ -437,6 +437,8 @@ run_in_tmpfs() {
         reason=$(scen silent debian-bookworm "$sc" reason)
         echo "$sc: $reason"
         [[ "$reason" == "no answer from the guest after $deadline s; console: "* ]]
+        # The state the run ended in is explicit in report.json, not only prose.
+        [ "$(scen silent debian-bookworm "$sc" ended_by)" = timeout ]
         secs=$(scen silent debian-bookworm "$sc" seconds)
         awk -v s="$secs" -v d="$deadline" 'BEGIN { exit !(s >= d && s < d + 20) }'
         # The reason ends with the console's last line, whatever the boot reached.

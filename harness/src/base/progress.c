@@ -1,4 +1,4 @@
-/* Implementation of progress.h. */
+/* Progress lines on stderr, stamped with the time since start. */
 #define _GNU_SOURCE
 #include "base/progress.h"
 

@@ -1,4 +1,4 @@
-/* Implementation of signals.h. */
+/* SIGINT/SIGTERM noted, never acted on in a handler. */
 #define _GNU_SOURCE
 #include "base/signals.h"
 

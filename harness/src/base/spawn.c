@@ -1,4 +1,4 @@
-/* Implementation of spawn.h: fork, exec, collect output with poll, and a
+/* Helpers run to completion: fork, exec, collect output with poll, and a
  * deadline enforced on the child's process group. */
 #define _GNU_SOURCE
 #include "base/spawn.h"
@@ -68,6 +68,25 @@ bool program_on_path(const char *name)
     return false;
 }
 
+pid_t spawn_fork(int deathsig, bool own_group)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0)
+        die_errno("fork");
+    if (pid > 0) {
+        if (own_group)
+            setpgid(pid, pid); /* also in the child: whichever runs first */
+        return pid;
+    }
+    if (own_group)
+        setpgid(0, 0);
+    if (prctl(PR_SET_PDEATHSIG, deathsig) != 0 || getppid() != parent)
+        _exit(127);
+    signals_child_reset();
+    return 0;
+}
+
 bool spawn_run(char *const argv[], double timeout_s, bool echo_stderr, struct spawn_result *res)
 {
     memset(res, 0, sizeof *res);
@@ -78,15 +97,10 @@ bool spawn_run(char *const argv[], double timeout_s, bool echo_stderr, struct sp
     if (pipe2(err_pipe, O_CLOEXEC) != 0)
         die_errno("pipe2");
 
-    pid_t pid = fork();
-    if (pid < 0)
-        die_errno("fork for %s", argv[0]);
+    /* Its own process group, so a timeout or our own death takes every
+     * helper it started with it. */
+    pid_t pid = spawn_fork(SIGKILL, true);
     if (pid == 0) {
-        /* Its own process group, so a timeout or our own death takes every
-         * helper it started with it. */
-        setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        signals_child_reset();
         int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_pipe[1], 1) < 0 || dup2(err_pipe[1], 2) < 0)
             _exit(127);
@@ -101,7 +115,6 @@ bool spawn_run(char *const argv[], double timeout_s, bool echo_stderr, struct sp
         dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
-    setpgid(pid, pid);
     close(out_pipe[1]);
     close(err_pipe[1]);
 

@@ -14,10 +14,20 @@ struct spawn_result {
     char *err;         /* stderr tail (up to the cap), owned */
 };
 
+/* fork() for every child portcheck starts (helpers, qemu, units): in the
+ * child, deathsig is set with PR_SET_PDEATHSIG and the parent is checked
+ * again afterwards (it may have died between fork and prctl, and then the
+ * signal would never come); own_group puts the child in a process group of
+ * its own, so that a kill of the group takes whatever it starts. Returns
+ * the child's pid in the parent and 0 in the child; dies if fork fails. */
+pid_t spawn_fork(int deathsig, bool own_group);
+
 /* Run argv[0] (looked up in PATH) to completion or timeout_s, whichever
  * comes first; a timeout kills its whole process group. stderr is also
  * copied line by line to our stderr when echo_stderr is set (progress of
- * long builds). Returns false only when it could not be started at all. */
+ * long builds). Always returns true: a program that cannot be started
+ * ends its child with exit code 127 and the reason in res->err, and a
+ * failed fork or pipe dies (there is nothing to run on). */
 bool spawn_run(char *const argv[], double timeout_s, bool echo_stderr, struct spawn_result *res);
 void spawn_result_free(struct spawn_result *res);
 

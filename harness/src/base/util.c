@@ -1,4 +1,4 @@
-/* Implementation of the shared vocabulary declared in util.h. */
+/* The vocabulary every host file uses (util.h). */
 #define _GNU_SOURCE
 #include "base/util.h"
 
@@ -25,7 +25,7 @@ void die(const char *fmt, ...)
     va_start(ap, fmt);
     vmsg("", fmt, ap, 0);
     va_end(ap);
-    exit(EXIT_USAGE);
+    exit(EXIT_NO_VERDICT);
 }
 
 void die_errno(const char *fmt, ...)
@@ -35,7 +35,7 @@ void die_errno(const char *fmt, ...)
     va_start(ap, fmt);
     vmsg("", fmt, ap, errnum);
     va_end(ap);
-    exit(EXIT_USAGE);
+    exit(EXIT_NO_VERDICT);
 }
 
 void die_usage(const char *fmt, ...)
@@ -46,7 +46,7 @@ void die_usage(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputs(" (see portcheck --help)\n", stderr);
-    exit(EXIT_USAGE);
+    exit(EXIT_NO_VERDICT);
 }
 
 void warn_msg(const char *fmt, ...)
@@ -155,10 +155,20 @@ char *read_file_text(const char *path, size_t max)
 
 bool write_file_atomic(const char *path, const char *data, size_t len)
 {
-    cleanup_free char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* mkostemp opens with O_EXCL: a name planted in advance (a symlink to
+     * some other file) makes it pick another, never write through it; the
+     * rename then replaces whatever PATH was, a symlink included, itself. */
+    cleanup_free char *tmp = xasprintf("%s.tmp.XXXXXX", path);
+    int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return false;
+    if (fchmod(fd, 0644) != 0) {
+        int saved = errno;
+        close(fd);
+        unlink(tmp);
+        errno = saved;
+        return false;
+    }
     size_t off = 0;
     while (off < len) {
         ssize_t n = write(fd, data + off, len - off);

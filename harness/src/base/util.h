@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Exit codes of portcheck, as documented in portcheck(1). */
-enum { EXIT_ALL_PASSED = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
+/* Exit codes of portcheck, as documented in portcheck(1). EXIT_NO_VERDICT:
+ * no verdict could be reached, from a bad argument or because the
+ * infrastructure failed (an image, a VM, the out dir). */
+enum { EXIT_ALL_PASSED = 0, EXIT_SOME_FAILED = 1, EXIT_NO_VERDICT = 2 };
 
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2))) void die_errno(const char *fmt, ...);
@@ -39,7 +41,8 @@ double now_monotonic(void);
 
 /* Read a whole small file (at most max bytes); NULL with errno on failure. */
 char *read_file_text(const char *path, size_t max);
-/* Write a file atomically: to PATH.tmp, fsync, rename. false with errno. */
+/* Write a file atomically: to a new PATH.tmp.XXXXXX (O_EXCL, never through
+ * a planted name), fsync, rename over PATH. false with errno. */
 bool write_file_atomic(const char *path, const char *data, size_t len);
 /* mkdir -p; false with errno. */
 bool mkdir_p(const char *path, unsigned mode);

@@ -1,4 +1,4 @@
-/* Implementation of bench.h. Both boot ways run the baseline scenario with
+/* portcheck bench: both boot ways run the baseline scenario with
  * the same qemu options (accelerator, memory, CPUs, disks); only the guest's
  * boot path differs: the harness's initramfs and portcheck.target, or the
  * distro initramfs, the default target and the agent at multi-user. The
@@ -6,10 +6,13 @@
 #define _GNU_SOURCE
 #include "cli/bench.h"
 
+#include "cli/options.h"
+
 #include "vm/accel.h"
 #include "run/images.h"
 #include "base/progress.h"
 #include "report/report.h"
+#include "run/outdir.h"
 #include "run/runner.h"
 #include "base/signals.h"
 #include "base/util.h"
@@ -33,48 +36,54 @@ static double median(double *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+enum { BENCH_IMAGE = 1, BENCH_RUNS, BENCH_ACCEL, BENCH_OUT, BENCH_IMAGES_DIR };
+
+struct bench_args {
+    const char *image, *accel, *out, *images_dir;
+    int runs;
+};
+
+static void take_bench_option(void *ctx, int id, const char *v)
+{
+    struct bench_args *a = ctx;
+    switch (id) {
+    case BENCH_IMAGE: a->image = v; break;
+    case BENCH_RUNS: a->runs = (int)cli_number(v, "--runs", 1, 100); break;
+    case BENCH_ACCEL: a->accel = cli_accel(v); break;
+    case BENCH_OUT: a->out = v; break;
+    case BENCH_IMAGES_DIR: a->images_dir = v; break;
+    }
+}
+
 int cmd_bench(int argc, char **argv)
 {
-    const char *image = "debian-bookworm", *accel = "auto", *out = "out/bench", *images_dir = "vm-images";
-    int runs = 5;
-    for (int i = 2; i < argc; i++) {
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!val)
-            die_usage("option %s needs a value", argv[i]);
-        if (strcmp(argv[i], "--image") == 0)
-            image = val;
-        else if (strcmp(argv[i], "--runs") == 0) {
-            char *end;
-            long n = strtol(val, &end, 10);
-            if (*end || n < 1 || n > 100)
-                die_usage("--runs '%s' is not a number from 1 to 100", val);
-            runs = (int)n;
-        } else if (strcmp(argv[i], "--accel") == 0) {
-            if (strcmp(val, "auto") && strcmp(val, "kvm") && strcmp(val, "tcg"))
-                die_usage("--accel '%s' is not auto, kvm or tcg", val);
-            accel = val;
-        } else if (strcmp(argv[i], "--out") == 0)
-            out = val;
-        else if (strcmp(argv[i], "--images-dir") == 0)
-            images_dir = val;
-        else
-            die_usage("unknown option '%s' to bench", argv[i]);
-        i++;
-    }
+    static const struct cli_option opts[] = {
+        {"image", true, BENCH_IMAGE, DEFAULT_IMAGE},
+        {"runs", true, BENCH_RUNS, "5"},
+        {"accel", true, BENCH_ACCEL, "tcg"},
+        {"out", true, BENCH_OUT, "out/bench"},
+        {"images-dir", true, BENCH_IMAGES_DIR, "vm-images"},
+        {NULL, false, 0, NULL},
+    };
+    struct bench_args a = {.image = DEFAULT_IMAGE, .accel = "auto", .out = "out/bench", .images_dir = "vm-images",
+                           .runs = 5};
+    cli_parse("bench", argc, argv, opts, take_bench_option, NULL, &a);
+    const char *image = a.image, *accel = a.accel, *out = a.out, *images_dir = a.images_dir;
+    int runs = a.runs;
     char err[512];
     if (!image_check(images_dir, image, err, sizeof err)) {
         fprintf(stderr, "portcheck: %s\n", err);
-        return EXIT_USAGE;
+        return EXIT_NO_VERDICT;
     }
     cleanup_free char *dir = exe_dir();
     cleanup_free char *agent = xasprintf("%s/portcheck-agent", dir);
     if (access(agent, X_OK) != 0) {
         fprintf(stderr, "portcheck: guest agent %s is missing: build it with make portcheck\n", agent);
-        return EXIT_USAGE;
+        return EXIT_NO_VERDICT;
     }
-    if (!mkdir_p(out, 0755)) {
-        fprintf(stderr, "portcheck: cannot create %s: pass --out with a writable directory\n", out);
-        return EXIT_USAGE;
+    if (!outdir_claim(out, err, sizeof err)) {
+        fprintf(stderr, "portcheck: %s\n", err);
+        return EXIT_NO_VERDICT;
     }
     signals_init();
     progress_init();
@@ -84,7 +93,7 @@ int cmd_bench(int argc, char **argv)
         fprintf(stderr, "portcheck: image %s is not available: %s\n", image,
                 img.skip_reason ? img.skip_reason : img.error);
         image_info_free(&img);
-        return EXIT_USAGE;
+        return EXIT_NO_VERDICT;
     }
     cleanup_free char *kernel = xasprintf("%s/vmlinuz", img.dir);
     cleanup_free char *initrd = xasprintf("%s/fastboot.cpio.gz", img.dir);
@@ -109,7 +118,7 @@ int cmd_bench(int argc, char **argv)
             if (strcmp(report_str(sc, "status"), "pass") != 0 || secs <= 0) {
                 fprintf(stderr, "portcheck: bench boot %d (%s) did not pass: %s\n", i + 1,
                         way ? "reference" : "harness", report_str(sc, "reason"));
-                rc = EXIT_USAGE;
+                rc = EXIT_NO_VERDICT;
             }
             (way ? plain : fast)[i] = secs;
             if (way)
@@ -127,7 +136,7 @@ int cmd_bench(int argc, char **argv)
         }
     }
     if (signals_pending())
-        rc = signals_pending() == SIGINT ? 130 : EXIT_USAGE;
+        rc = signals_pending() == SIGINT ? 130 : EXIT_NO_VERDICT;
     if (rc == 0) {
         double fmin = fast[0], fmax = fast[0], pmin = plain[0], pmax = plain[0];
         for (int i = 0; i < runs; i++) {

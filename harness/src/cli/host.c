@@ -6,13 +6,14 @@
 #define _GNU_SOURCE
 #include "cli/host.h"
 
+#include "cli/options.h"
+
 #include "probe/host_probe.h"
 #include "probe/sysctl_d.h"
 #include "base/util.h"
 #include "common/constants.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <pwd.h>
 #include <string.h>
@@ -350,28 +351,33 @@ static json_t *to_json(const struct diagnosis *d)
         unpriv, "advice", d->advice);
 }
 
+enum { HOST_ROOT = 1, HOST_JSON };
+
+struct host_args {
+    const char *root;
+    bool json;
+};
+
+static void take_host_option(void *ctx, int id, const char *v)
+{
+    struct host_args *a = ctx;
+    if (id == HOST_ROOT)
+        a->root = v;
+    else if (id == HOST_JSON)
+        a->json = true;
+}
+
 int cmd_host(int argc, char **argv)
 {
-    enum { OPT_ROOT = 256, OPT_JSON };
-    static const struct option longopts[] = {
-        {"root", required_argument, NULL, OPT_ROOT},
-        {"json", no_argument, NULL, OPT_JSON},
-        {NULL, 0, NULL, 0},
+    static const struct cli_option opts[] = {
+        {"root", true, HOST_ROOT, "/"},
+        {"json", false, HOST_JSON, NULL},
+        {NULL, false, 0, NULL},
     };
-    struct diagnosis d = {.root = "/"};
-    bool json = false;
-    int c;
-    opterr = 0;
-    optind = 2;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_ROOT: d.root = optarg; break;
-        case OPT_JSON: json = true; break;
-        default: die_usage("host: unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        die_usage("host: unexpected argument '%s'", argv[optind]);
+    struct host_args a = {.root = "/"};
+    cli_parse("host", argc, argv, opts, take_host_option, NULL, &a);
+    struct diagnosis d = {.root = a.root};
+    bool json = a.json;
     struct stat st;
     if (d.root[0] != '/' || stat(d.root, &st) < 0 || !S_ISDIR(st.st_mode))
         die_usage("host: --root '%s' is not an absolute path to a directory", d.root);
@@ -382,7 +388,7 @@ int cmd_host(int argc, char **argv)
     if (json) {
         json_t *j = to_json(&d);
         if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
-            rc = EXIT_USAGE;
+            rc = EXIT_NO_VERDICT;
         fputc('\n', stdout);
         json_decref(j);
     } else {
@@ -390,7 +396,7 @@ int cmd_host(int argc, char **argv)
     }
     if (fflush(stdout) != 0) {
         fprintf(stderr, "portcheck: host: cannot write the diagnosis: %s\n", strerror(errno));
-        rc = EXIT_USAGE;
+        rc = EXIT_NO_VERDICT;
     }
     free(d.advice);
     sysctl_d_free(&d.scan);

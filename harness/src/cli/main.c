@@ -1,31 +1,26 @@
-/* portcheck: boots distribution VMs and proves what an unprivileged process
- * may bind once the unprivileged-ports package is installed. This file is
- * the command line: it validates everything before anything starts, builds
- * the images, runs one process per image or per share of one image's scenarios
- * (bounded by --jobs, see shards.h) and writes the
- * reports from the merged results. */
+/* portcheck's command line: every subcommand's options, validated before
+ * anything starts; the work itself is in the layers below (run/units.h
+ * runs the images, report/ writes what they found). */
 #define _GNU_SOURCE
-#include "vm/accel.h"
-#include "cli/host.h"
-#include "cli/bench.h"
-#include "run/images.h"
-#include "run/package.h"
 #include "base/progress.h"
-#include "report/report.h"
-#include "run/runner.h"
-#include "run/shards.h"
 #include "base/signals.h"
 #include "base/spawn.h"
 #include "base/util.h"
+#include "cli/bench.h"
+#include "cli/host.h"
+#include "cli/options.h"
+#include "report/report.h"
+#include "run/images.h"
+#include "run/outdir.h"
+#include "run/package.h"
+#include "run/runner.h"
+#include "run/units.h"
+#include "vm/accel.h"
+#include "vm/qemu.h"
 
 #include <errno.h>
-#include <getopt.h>
-#include <limits.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,7 +33,7 @@
 static const char usage_text[] =
     "Usage: portcheck run [OPTION]...       boot images, run scenarios, write reports\n"
     "       portcheck report FILE.json --format md|html|junit|tap|json [--output FILE]\n"
-    "       portcheck list                  the images and scenarios there are\n"
+    "       portcheck list [--images-dir DIR]  the images and scenarios there are\n"
     "       portcheck host [--root DIR] [--json]\n"
     "                                       why can (or can't) a user bind port 80 on this machine\n"
     "       portcheck bench [--image NAME] [--runs N] [--accel A] [--out DIR]\n"
@@ -47,7 +42,7 @@ static const char usage_text[] =
     "       portcheck --help | --version\n"
     "\n"
     "Options of run:\n"
-    "  --image NAME[,NAME]     images to run (vm-images/recipes/NAME.conf); default debian-bookworm\n"
+    "  --image NAME[,NAME]     images to run (vm-images/recipes/NAME.conf); default " DEFAULT_IMAGE "\n"
     "  --scenario NAME[,NAME]  scenarios to run, or all (the default)\n"
     "  --package FILE          the package to test (.deb and/or .rpm; repeatable)\n"
     "  --old-package FILE      an older build, for the upgrade scenario (repeatable)\n"
@@ -61,7 +56,7 @@ static const char usage_text[] =
     "  --images-dir DIR        where build-image and recipes are (default vm-images)\n"
     "  --agent FILE            the guest agent binary (default: portcheck-agent beside portcheck)\n"
     "  --kernel-arg ARG        one more kernel argument for every boot (debugging, fault tests)\n"
-    "  --qemu FILE             the qemu binary (default qemu-system-x86_64 on PATH)\n"
+    "  --qemu FILE             the qemu binary (default " QEMU_DEFAULT_BINARY " on PATH)\n"
     "\n"
     "Options of host (a read-only diagnosis):\n"
     "  --root DIR              read the sysctl.d files under DIR instead of / (the live value\n"
@@ -81,9 +76,9 @@ struct options {
     const char *agent;
     const char *kernel_arg;
     const char *qemu;
-    const char *package_paths[4];
+    const char *package_paths[RUN_PACKAGES_MAX];
     size_t npackages;
-    const char *old_package_paths[4];
+    const char *old_package_paths[RUN_PACKAGES_MAX];
     size_t nold_packages;
     int jobs;
     double timeout_scale;
@@ -91,7 +86,7 @@ struct options {
     bool mem_fixed;
     bool tap;
     bool all_scenarios;
-    bool want[64];
+    bool want[SCENARIOS_MAX];
 };
 
 static void add_list(const char *arg, void (*add)(struct options *, const char *), struct options *o)
@@ -105,7 +100,7 @@ static void add_list(const char *arg, void (*add)(struct options *, const char *
 static void add_image(struct options *o, const char *name)
 {
     if (o->nimages == MAX_IMAGES)
-        die_usage("more than %d images", MAX_IMAGES);
+        die_usage("more than %d images; run them in two runs", MAX_IMAGES);
     for (size_t i = 0; i < o->nimages; i++)
         if (strcmp(o->images[i], name) == 0)
             return;
@@ -120,7 +115,7 @@ static void add_scenario(struct options *o, const char *name)
     }
     const struct scenario *sc = scenario_find(name);
     if (!sc) {
-        char known[512] = "";
+        char known[1024] = "";
         for (size_t i = 0; i < scenario_count; i++) {
             strncat(known, " ", sizeof known - strlen(known) - 1);
             strncat(known, scenarios[i].name, sizeof known - strlen(known) - 1);
@@ -130,29 +125,71 @@ static void add_scenario(struct options *o, const char *name)
     o->want[scenario_index(sc)] = true;
 }
 
-static double parse_double(const char *s, const char *what, double min, double max)
+static void add_path(const char **paths, size_t *n, const char *path, const char *option)
 {
-    char *end;
-    errno = 0;
-    double d = strtod(s, &end);
-    if (errno || end == s || *end || !(d >= min && d <= max))
-        die_usage("%s '%s' is not a number from %g to %g", what, s, min, max);
-    return d;
+    if (*n == RUN_PACKAGES_MAX)
+        die_usage("at most %d %s options (one per format)", RUN_PACKAGES_MAX, option);
+    paths[(*n)++] = path;
+}
+
+enum { OPT_IMAGE = 256, OPT_SCENARIO, OPT_PACKAGE, OPT_OLD_PACKAGE, OPT_KERNEL_ARG, OPT_QEMU, OPT_OUT, OPT_ACCEL,
+       OPT_JOBS, OPT_SCALE, OPT_MEM, OPT_TAP, OPT_IMAGES_DIR, OPT_AGENT, OPT_FORMAT, OPT_OUTPUT, OPT_RUNS };
+
+static void take_run_option(void *ctx, int id, const char *v)
+{
+    struct options *o = ctx;
+    switch (id) {
+    case OPT_IMAGE:
+        if (!v[strspn(v, ", ")])
+            die_usage("--image needs a name, e.g. --image " DEFAULT_IMAGE);
+        add_list(v, add_image, o);
+        break;
+    case OPT_SCENARIO:
+        if (!v[strspn(v, ", ")])
+            die_usage("--scenario needs a name, e.g. --scenario baseline, or all");
+        add_list(v, add_scenario, o);
+        break;
+    case OPT_PACKAGE: add_path(o->package_paths, &o->npackages, v, "--package"); break;
+    case OPT_OLD_PACKAGE: add_path(o->old_package_paths, &o->nold_packages, v, "--old-package"); break;
+    case OPT_OUT: o->out_dir = v; break;
+    case OPT_KERNEL_ARG:
+        /* One kernel argument: no spaces, so it cannot smuggle in others. */
+        if (!v[0] || strpbrk(v, " \t\n\"'"))
+            die_usage("--kernel-arg '%s' must be one argument without spaces or quotes", v);
+        o->kernel_arg = v;
+        break;
+    case OPT_QEMU: o->qemu = v; break;
+    case OPT_ACCEL: o->accel = cli_accel(v); break;
+    case OPT_JOBS: o->jobs = (int)cli_number(v, "--jobs", 1, 64); break;
+    case OPT_SCALE: o->timeout_scale = cli_number(v, "--timeout-scale", 0.01, 100); break;
+    case OPT_MEM:
+        o->mem_mb = (int)cli_number(v, "--mem", 128, 16384);
+        o->mem_fixed = true;
+        break;
+    case OPT_TAP: o->tap = true; break;
+    case OPT_IMAGES_DIR: o->images_dir = v; break;
+    case OPT_AGENT: o->agent = v; break;
+    }
 }
 
 static void parse_run_options(int argc, char **argv, struct options *o)
 {
-    enum { OPT_IMAGE = 256, OPT_SCENARIO, OPT_PACKAGE, OPT_OLD_PACKAGE, OPT_KERNEL_ARG, OPT_QEMU, OPT_OUT, OPT_ACCEL, OPT_JOBS, OPT_SCALE, OPT_MEM, OPT_TAP,
-           OPT_IMAGES_DIR, OPT_AGENT };
-    static const struct option longopts[] = {
-        {"image", required_argument, NULL, OPT_IMAGE},     {"scenario", required_argument, NULL, OPT_SCENARIO},
-        {"package", required_argument, NULL, OPT_PACKAGE}, {"out", required_argument, NULL, OPT_OUT},
-        {"old-package", required_argument, NULL, OPT_OLD_PACKAGE},
-        {"kernel-arg", required_argument, NULL, OPT_KERNEL_ARG}, {"qemu", required_argument, NULL, OPT_QEMU},
-        {"accel", required_argument, NULL, OPT_ACCEL},     {"jobs", required_argument, NULL, OPT_JOBS},
-        {"timeout-scale", required_argument, NULL, OPT_SCALE}, {"mem", required_argument, NULL, OPT_MEM},
-        {"tap", no_argument, NULL, OPT_TAP},               {"images-dir", required_argument, NULL, OPT_IMAGES_DIR},
-        {"agent", required_argument, NULL, OPT_AGENT},     {NULL, 0, NULL, 0},
+    static const struct cli_option opts[] = {
+        {"image", true, OPT_IMAGE, DEFAULT_IMAGE},
+        {"scenario", true, OPT_SCENARIO, "baseline"},
+        {"package", true, OPT_PACKAGE, "out/unprivileged-ports_0.1.0_all.deb"},
+        {"old-package", true, OPT_OLD_PACKAGE, "out/unprivileged-ports_0.0.1_all.deb"},
+        {"out", true, OPT_OUT, "out"},
+        {"kernel-arg", true, OPT_KERNEL_ARG, "loglevel=7"},
+        {"qemu", true, OPT_QEMU, QEMU_DEFAULT_BINARY},
+        {"accel", true, OPT_ACCEL, "tcg"},
+        {"jobs", true, OPT_JOBS, "2"},
+        {"timeout-scale", true, OPT_SCALE, "2"},
+        {"mem", true, OPT_MEM, "1024"},
+        {"tap", false, OPT_TAP, NULL},
+        {"images-dir", true, OPT_IMAGES_DIR, "vm-images"},
+        {"agent", true, OPT_AGENT, "harness/build/portcheck-agent"},
+        {NULL, false, 0, NULL},
     };
     o->out_dir = "out";
     o->accel = "auto";
@@ -161,61 +198,9 @@ static void parse_run_options(int argc, char **argv, struct options *o)
     o->mem_mb = 512;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o->jobs = cpus > 0 ? (int)cpus : 1;
-    int c;
-    opterr = 0;
-    optind = 2;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_IMAGE:
-            if (!optarg[strspn(optarg, ", ")])
-                die_usage("--image needs a name, e.g. --image debian-bookworm");
-            add_list(optarg, add_image, o);
-            break;
-        case OPT_SCENARIO:
-            if (!optarg[strspn(optarg, ", ")])
-                die_usage("--scenario needs a name, e.g. --scenario baseline, or all");
-            add_list(optarg, add_scenario, o);
-            break;
-        case OPT_PACKAGE:
-            if (o->npackages == 4)
-                die_usage("at most 4 --package options");
-            o->package_paths[o->npackages++] = optarg;
-            break;
-        case OPT_OLD_PACKAGE:
-            if (o->nold_packages == 4)
-                die_usage("at most 4 --old-package options");
-            o->old_package_paths[o->nold_packages++] = optarg;
-            break;
-        case OPT_OUT: o->out_dir = optarg; break;
-        case OPT_KERNEL_ARG:
-            /* One kernel argument: no spaces, so it cannot smuggle in others. */
-            if (!optarg[0] || strpbrk(optarg, " \t\n\"'"))
-                die_usage("--kernel-arg '%s' must be one argument without spaces or quotes", optarg);
-            o->kernel_arg = optarg;
-            break;
-        case OPT_QEMU: o->qemu = optarg; break;
-        case OPT_ACCEL:
-            if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") && strcmp(optarg, "tcg"))
-                die_usage("--accel '%s' is not auto, kvm or tcg", optarg);
-            o->accel = optarg;
-            break;
-        case OPT_JOBS: o->jobs = (int)parse_double(optarg, "--jobs", 1, 64); break;
-        case OPT_SCALE: o->timeout_scale = parse_double(optarg, "--timeout-scale", 0.01, 100); break;
-        case OPT_MEM:
-            o->mem_mb = (int)parse_double(optarg, "--mem", 128, 16384);
-            o->mem_fixed = true;
-            break;
-        case OPT_TAP: o->tap = true; break;
-        case OPT_IMAGES_DIR: o->images_dir = optarg; break;
-        case OPT_AGENT: o->agent = optarg; break;
-        default:
-            die_usage("unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        die_usage("unexpected argument '%s'", argv[optind]);
+    cli_parse("run", argc, argv, opts, take_run_option, NULL, o);
     if (o->nimages == 0)
-        add_image(o, "debian-bookworm");
+        add_image(o, DEFAULT_IMAGE);
 }
 
 static void inspect_packages(const char *const *paths, size_t n, struct package_info *pkgs,
@@ -225,7 +210,7 @@ static void inspect_packages(const char *const *paths, size_t n, struct package_
         char err[512];
         if (!package_inspect(paths[i], &pkgs[i], err, sizeof err)) {
             fprintf(stderr, "portcheck: %s\n", err);
-            exit(EXIT_USAGE);
+            exit(EXIT_NO_VERDICT);
         }
         for (size_t k = 0; k < i; k++)
             if (strcmp(pkgs[k].format, pkgs[i].format) == 0)
@@ -234,28 +219,34 @@ static void inspect_packages(const char *const *paths, size_t n, struct package_
     }
 }
 
-/* Everything that can be checked before a VM starts is checked here. */
-static void validate(struct options *o, struct run_config *cfg, struct package_info *pkgs)
+static void die_infra(const char *err)
 {
-    for (size_t i = 0; i < o->nimages; i++) {
-        char err[512];
-        if (!image_check(o->images_dir, o->images[i], err, sizeof err)) {
-            fprintf(stderr, "portcheck: %s\n", err);
-            exit(EXIT_USAGE);
-        }
+    fprintf(stderr, "portcheck: %s\n", err);
+    exit(EXIT_NO_VERDICT);
+}
+
+/* Everything that can be checked before a VM starts is checked here, and
+ * the out dir is claimed last, so a refused run leaves nothing behind. */
+static void validate(struct options *o, struct run_config *cfg, struct package_info *pkgs, struct package_info *old)
+{
+    char err[1024];
+    if (access(o->images_dir, R_OK | X_OK) != 0) {
+        snprintf(err, sizeof err, "--images-dir %s: %s: pass the vm-images directory of this tree", o->images_dir,
+                 strerror(errno));
+        die_infra(err);
     }
+    for (size_t i = 0; i < o->nimages; i++)
+        if (!image_check(o->images_dir, o->images[i], err, sizeof err))
+            die_infra(err);
     bool any = false;
-    for (size_t i = 0; i < scenario_count; i++) {
-        if (o->all_scenarios || o->want[i] || (!any && i == scenario_count)) {
-            cfg->wanted[cfg->nwanted++] = &scenarios[i];
-        }
+    for (size_t i = 0; i < scenario_count; i++)
         any = any || o->want[i];
-    }
-    if (!o->all_scenarios && !any)
-        for (size_t i = 0; i < scenario_count; i++)
+    /* Nothing named means every scenario, as --scenario all does. */
+    for (size_t i = 0; i < scenario_count; i++)
+        if (o->all_scenarios || !any || o->want[i])
             cfg->wanted[cfg->nwanted++] = &scenarios[i];
     inspect_packages(o->package_paths, o->npackages, pkgs, cfg->packages, &cfg->npackages, "--package");
-    inspect_packages(o->old_package_paths, o->nold_packages, pkgs + 4, cfg->old_packages, &cfg->nold_packages,
+    inspect_packages(o->old_package_paths, o->nold_packages, old, cfg->old_packages, &cfg->nold_packages,
                      "--old-package");
     if (!o->agent) {
         cleanup_free char *dir = exe_dir();
@@ -263,16 +254,12 @@ static void validate(struct options *o, struct run_config *cfg, struct package_i
     }
     if (access(o->agent, X_OK) != 0)
         die_usage("guest agent %s is missing or not executable: build it with make portcheck, or pass --agent",
-                    o->agent);
-    const char *qemu = o->qemu ? o->qemu : "qemu-system-x86_64";
+                  o->agent);
+    const char *qemu = o->qemu ? o->qemu : QEMU_DEFAULT_BINARY;
     if (!program_on_path(qemu))
         die_usage("qemu binary %s not found: apt-get install qemu-system-x86, or pass --qemu", qemu);
-    cleanup_free char *work = xasprintf("%s/work", o->out_dir);
-    if (!mkdir_p(work, 0755) || access(o->out_dir, W_OK) != 0) {
-        fprintf(stderr, "portcheck: output directory %s is not writable (%s): pass --out with a writable directory\n",
-                o->out_dir, strerror(errno));
-        exit(EXIT_USAGE);
-    }
+    if (!outdir_claim(o->out_dir, err, sizeof err))
+        die_infra(err);
     cfg->out_dir = o->out_dir;
     cfg->agent_path = o->agent;
     cfg->timeout_scale = o->timeout_scale;
@@ -280,198 +267,6 @@ static void validate(struct options *o, struct run_config *cfg, struct package_i
     cfg->mem_fixed = o->mem_fixed;
     cfg->kernel_arg = o->kernel_arg;
     cfg->qemu = o->qemu;
-}
-
-static json_t *load_result(const char *path)
-{
-    json_error_t err;
-    json_t *o = json_load_file(path, 0, &err);
-    return json_is_object(o) ? o : NULL;
-}
-
-/* One unit of work: a process running one image, or one shard of an
- * image's scenarios when there are fewer images than VMs allowed at once. */
-struct unit {
-    size_t image;
-    int shard, nshards;
-    struct shard part;
-    bool started;
-    pid_t pid;
-    json_t *result;
-};
-
-static char *unit_result_path(const struct run_config *cfg, const struct image_info *img, const struct unit *u)
-{
-    return xasprintf("%s/work/%s.vm%d.result.json", cfg->out_dir, img->name, u->shard + 1);
-}
-
-/* With more than one VM at a time, every chain of scenarios that share a
- * VM is a unit of its own (a chain starts from a fresh VM anyway, so this
- * costs no boot), and the queue runs the heaviest first: whatever the mix
- * of images, the last VMs to finish are short ones. With --jobs 1 an image
- * is one unit, its scenarios in order. */
-static size_t plan_units(const struct run_config *cfg, const struct image_info *imgs, size_t n, int jobs,
-                         struct unit *units)
-{
-    size_t nunits = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (imgs[i].skip_reason || imgs[i].error) {
-            units[nunits++] = (struct unit){.image = i, .shard = 0, .nshards = 1};
-            continue;
-        }
-        size_t want = jobs > 1 ? SHARDS_MAX : 1;
-        /* Balance what will run; what will skip costs nothing and goes to
-         * the first VM (the merge restores the order). */
-        const struct scenario *runnable[SHARD_SCENARIOS_MAX], *skipped[SHARD_SCENARIOS_MAX];
-        size_t nrun = 0, nskip = 0;
-        for (size_t w = 0; w < cfg->nwanted && w < SHARD_SCENARIOS_MAX; w++) {
-            char *why = runner_skip_reason(cfg, &imgs[i], cfg->wanted[w]);
-            if (why)
-                skipped[nskip++] = cfg->wanted[w];
-            else
-                runnable[nrun++] = cfg->wanted[w];
-            free(why);
-        }
-        struct shard parts[SHARDS_MAX];
-        size_t k = shards_plan(runnable, nrun, want, parts);
-        if (k == 0)
-            k = 1, parts[0].nwanted = 0;
-        for (size_t w = 0; w < nskip; w++)
-            parts[0].wanted[parts[0].nwanted++] = skipped[w];
-        for (size_t s = 0; s < k; s++)
-            units[nunits++] = (struct unit){.image = i, .shard = (int)s, .nshards = (int)k, .part = parts[s]};
-    }
-    return nunits;
-}
-
-static void start_unit(const struct run_config *cfg, const struct image_info *img, struct unit *u, pid_t parent)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        die_errno("fork");
-    if (pid == 0) {
-        /* Killed outright, portcheck cannot forward SIGTERM: the kernel does. */
-        if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
-            raise(SIGTERM);
-        struct run_config mine = *cfg;
-        mine.shard = u->shard;
-        mine.nshards = u->nshards;
-        if (u->nshards > 1) {
-            memcpy(mine.wanted, u->part.wanted, u->part.nwanted * sizeof *mine.wanted);
-            mine.nwanted = u->part.nwanted;
-        }
-        json_t *res = runner_run_image(&mine, img);
-        cleanup_free char *path = unit_result_path(cfg, img, u);
-        int rc = report_write_json(res, path) ? 0 : EXIT_USAGE;
-        json_decref(res);
-        _exit(rc);
-    }
-    u->pid = pid;
-}
-
-/* The image's result once all its units have theirs. */
-static json_t *image_result(const struct run_config *cfg, const struct image_info *img, struct unit *units,
-                            size_t first, size_t count)
-{
-    if (img->skip_reason || img->error)
-        return runner_image_unavailable(cfg, img, img->skip_reason ? "skip" : "error",
-                                        img->skip_reason ? img->skip_reason : img->error);
-    if (count == 1 && units[first].result)
-        return json_incref(units[first].result);
-    json_t *parts[SHARDS_MAX] = {NULL};
-    for (size_t k = 0; k < count; k++)
-        parts[k] = units[first + k].result;
-    json_t *merged = shards_merge(parts, count, cfg->wanted, cfg->nwanted,
-                                  signals_pending() ? "interrupted before it started"
-                                                    : "the VM running it died without a result");
-    return merged ? merged : runner_image_unavailable(cfg, img, "error", "the image's run process died without a result");
-}
-
-/* Processes per image (or per shard of one): each child runs its part and
- * leaves its result as JSON; one image failing never stops the others. */
-static void run_images(struct run_config *cfg, struct image_info *imgs, size_t n, int jobs, json_t **results,
-                       bool tap, int *tap_counter)
-{
-    pid_t parent = getpid();
-    struct unit *units = xcalloc(n * SHARDS_MAX, sizeof *units);
-    size_t nunits = plan_units(cfg, imgs, n, jobs, units);
-    /* The start order: heaviest first (units stay grouped by image for the merge). */
-    size_t *order = xcalloc(nunits ? nunits : 1, sizeof *order);
-    for (size_t k = 0; k < nunits; k++) {
-        size_t at = k;
-        while (at > 0 && units[order[at - 1]].part.cost < units[k].part.cost) {
-            order[at] = order[at - 1];
-            at--;
-        }
-        order[at] = k;
-    }
-    size_t nrunning = 0, next = 0, done = 0;
-    bool forwarded = false;
-    if (nunits > n)
-        progress_note("-", "%zu VMs share the scenarios of %zu image(s), %d at once", nunits, n, jobs);
-    while (done < nunits) {
-        while (nrunning < (size_t)jobs && next < nunits && !signals_pending()) {
-            struct unit *u = &units[order[next++]];
-            const struct image_info *img = &imgs[u->image];
-            u->started = true;
-            if (img->skip_reason || img->error) {
-                done++;
-                continue;
-            }
-            start_unit(cfg, img, u, parent);
-            nrunning++;
-        }
-        if (nrunning == 0) {
-            /* Interrupted before the rest started. */
-            done = nunits;
-            break;
-        }
-        if (signals_pending() && !forwarded) {
-            for (size_t k = 0; k < nunits; k++)
-                if (units[k].pid > 0)
-                    kill(units[k].pid, SIGTERM);
-            forwarded = true;
-        }
-        int status;
-        pid_t pid = waitpid(-1, &status, WNOHANG);
-        if (pid <= 0) {
-            signals_sleep(0.2);
-            continue;
-        }
-        for (size_t k = 0; k < nunits; k++) {
-            struct unit *u = &units[k];
-            if (u->pid != pid)
-                continue;
-            u->pid = 0;
-            nrunning--;
-            done++;
-            cleanup_free char *path = unit_result_path(cfg, &imgs[u->image], u);
-            u->result = load_result(path);
-            unlink(path);
-            break;
-        }
-    }
-    free(order);
-    /* Results in image order, each when all of its units are in. */
-    for (size_t k = 0; k < nunits;) {
-        size_t i = units[k].image, count = 0;
-        while (k + count < nunits && units[k + count].image == i)
-            count++;
-        bool started = false;
-        for (size_t c = 0; c < count; c++)
-            started = started || units[k + c].started;
-        if (!started && !(imgs[i].skip_reason || imgs[i].error))
-            results[i] = runner_image_unavailable(cfg, &imgs[i], "error", "interrupted before it started");
-        else
-            results[i] = image_result(cfg, &imgs[i], units, k, count);
-        for (size_t c = 0; c < count; c++)
-            json_decref(units[k + c].result);
-        if (tap)
-            report_tap_run(results[i], stdout, tap_counter);
-        k += count;
-    }
-    free(units);
 }
 
 static char *iso_now(void)
@@ -502,9 +297,9 @@ static int cmd_run(int argc, char **argv)
 {
     struct options o = {0};
     struct run_config cfg = {0};
-    struct package_info pkgs[8] = {0};
+    struct package_info pkgs[RUN_PACKAGES_MAX] = {0}, old[RUN_PACKAGES_MAX] = {0};
     parse_run_options(argc, argv, &o);
-    validate(&o, &cfg, pkgs);
+    validate(&o, &cfg, pkgs, old);
     signals_init();
     progress_init();
 
@@ -537,7 +332,7 @@ static int cmd_run(int argc, char **argv)
 
     json_t **results = xcalloc(n, sizeof *results);
     int tap_counter = 0;
-    run_images(&cfg, imgs, n, o.jobs, results, o.tap, &tap_counter);
+    units_run(&cfg, imgs, n, o.jobs, results, o.tap, &tap_counter);
 
     cleanup_free char *cmd = command_line(argc, argv);
     json_t *report = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:b}", "schema", 1, "tool", "portcheck", "version",
@@ -555,38 +350,61 @@ static int cmd_run(int argc, char **argv)
     if (!report_write_json(report, jpath) || !report_write_md(report, mpath) || !report_write_junit(report, xpath) ||
         !report_write_html(report, hpath)) {
         fprintf(stderr, "portcheck: cannot write the reports in %s: %s\n", o.out_dir, strerror(errno));
-        return EXIT_USAGE;
+        return EXIT_NO_VERDICT;
     }
     report_print_matrix(report, o.tap ? stderr : stdout);
     fprintf(o.tap ? stderr : stdout, "reports: %s %s %s %s\n", jpath, mpath, xpath, hpath);
     struct report_counts c = report_count(report);
     json_decref(report);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         image_info_free(&imgs[i]);
-    for (size_t i = 0; i < 8; i++)
+        free((char *)o.images[i]);
+    }
+    for (size_t i = 0; i < RUN_PACKAGES_MAX; i++) {
         package_info_free(&pkgs[i]);
+        package_info_free(&old[i]);
+    }
     free(results);
     int sig = signals_pending();
     if (sig)
-        return sig == SIGINT ? 130 : EXIT_USAGE;
+        return sig == SIGINT ? 130 : EXIT_NO_VERDICT;
     if (c.error)
-        return EXIT_USAGE;
+        return EXIT_NO_VERDICT;
     return c.fail ? EXIT_SOME_FAILED : EXIT_ALL_PASSED;
+}
+
+struct report_args {
+    const char *format, *output, *input;
+};
+
+static void take_report_option(void *ctx, int id, const char *v)
+{
+    struct report_args *a = ctx;
+    if (id == OPT_FORMAT)
+        a->format = v;
+    else if (id == OPT_OUTPUT)
+        a->output = v;
+}
+
+static bool take_report_input(void *ctx, const char *arg)
+{
+    struct report_args *a = ctx;
+    if (a->input)
+        return false;
+    a->input = arg;
+    return true;
 }
 
 static int cmd_report(int argc, char **argv)
 {
-    const char *format = NULL, *output = NULL, *input = NULL;
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
-            format = argv[++i];
-        else if (strcmp(argv[i], "--output") == 0 && i + 1 < argc)
-            output = argv[++i];
-        else if (argv[i][0] != '-' && !input)
-            input = argv[i];
-        else
-            die_usage("unexpected argument '%s' to report", argv[i]);
-    }
+    static const struct cli_option opts[] = {
+        {"format", true, OPT_FORMAT, "md"},
+        {"output", true, OPT_OUTPUT, "out/report.md"},
+        {NULL, false, 0, NULL},
+    };
+    struct report_args a = {0};
+    cli_parse("report", argc, argv, opts, take_report_option, take_report_input, &a);
+    const char *format = a.format, *output = a.output, *input = a.input;
     if (!input || !format)
         die_usage("report needs FILE.json and --format md|html|junit|tap|json");
     json_error_t err;
@@ -594,7 +412,7 @@ static int cmd_report(int argc, char **argv)
     if (!json_is_object(report) || !json_is_array(json_object_get(report, "runs"))) {
         fprintf(stderr, "portcheck: %s is not a portcheck report (%s): pass the report.json of a run\n", input,
                 report ? "no runs" : err.text);
-        return EXIT_USAGE;
+        return EXIT_NO_VERDICT;
     }
     bool ok = true;
     if (strcmp(format, "tap") == 0) {
@@ -632,13 +450,38 @@ static int cmd_report(int argc, char **argv)
     json_decref(report);
     if (!ok) {
         fprintf(stderr, "portcheck: cannot write %s: %s\n", output ? output : "stdout", strerror(errno));
-        return EXIT_USAGE;
+        return EXIT_NO_VERDICT;
     }
     return 0;
 }
 
-static int cmd_list(void)
+static void take_list_option(void *ctx, int id, const char *v)
 {
+    if (id == OPT_IMAGES_DIR)
+        *(const char **)ctx = v;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+    static const struct cli_option opts[] = {
+        {"images-dir", true, OPT_IMAGES_DIR, "vm-images"},
+        {NULL, false, 0, NULL},
+    };
+    const char *images_dir = "vm-images";
+    cli_parse("list", argc, argv, opts, take_list_option, NULL, &images_dir);
+    size_t n = 0;
+    char **names = image_names(images_dir, &n);
+    if (!names) {
+        fprintf(stderr, "portcheck: cannot read %s/recipes (%s): pass --images-dir with the vm-images directory\n",
+                images_dir, strerror(errno));
+        return EXIT_NO_VERDICT;
+    }
+    puts("images:");
+    for (size_t i = 0; i < n; i++) {
+        printf("  %s%s\n", names[i], strcmp(names[i], DEFAULT_IMAGE) == 0 ? "  (the default)" : "");
+        free(names[i]);
+    }
+    free(names);
     puts("scenarios:");
     for (size_t i = 0; i < scenario_count; i++)
         printf("  %-20s %s\n", scenarios[i].name, scenarios[i].summary);
@@ -648,7 +491,7 @@ static int cmd_list(void)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        die_usage("a command is needed: run, report, list or host");
+        die_usage("a command is needed: run, report, list, host or bench");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         fputs(usage_text, stdout);
         return 0;
@@ -662,7 +505,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "report") == 0)
         return cmd_report(argc, argv);
     if (strcmp(argv[1], "list") == 0)
-        return cmd_list();
+        return cmd_list(argc, argv);
     if (strcmp(argv[1], "host") == 0)
         return cmd_host(argc, argv);
     if (strcmp(argv[1], "bench") == 0)

@@ -1,4 +1,4 @@
-/* Implementation of checks.h. */
+/* The one place that decides pass or fail, from facts. */
 #define _GNU_SOURCE
 #include "run/checks.h"
 

@@ -1,4 +1,4 @@
-/* Implementation of images.h. */
+/* Asking vm-images/build-image for images, and reading what it built. */
 #define _GNU_SOURCE
 #include "run/images.h"
 
@@ -6,6 +6,7 @@
 #include "base/spawn.h"
 #include "base/util.h"
 
+#include <dirent.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -91,6 +92,35 @@ void image_prepare(const char *images_dir, const char *name, struct image_info *
     info->build_seconds = json_is_number(bs) ? json_number_value(bs) : 0;
     json_decref(o);
     progress_note(name, "image: %s (kernel %s, %s)", info->dir, info->kernel, info->init);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **image_names(const char *images_dir, size_t *n)
+{
+    cleanup_free char *dir = xasprintf("%s/recipes", images_dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    size_t cap = 16;
+    char **names = xcalloc(cap, sizeof *names);
+    *n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' || len <= 5 || strcmp(e->d_name + len - 5, ".conf") != 0)
+            continue;
+        if (*n == cap)
+            names = xrealloc(names, (cap *= 2) * sizeof *names);
+        names[*n] = xstrdup(e->d_name);
+        names[(*n)++][len - 5] = '\0';
+    }
+    closedir(d);
+    qsort(names, *n, sizeof *names, compare_names);
+    return names;
 }
 
 void image_info_free(struct image_info *info)

@@ -4,9 +4,20 @@
 #ifndef PORTCHECK_IMAGES_H
 #define PORTCHECK_IMAGES_H
 
-#include "run/runner.h"
-
 #include <stdbool.h>
+#include <stddef.h>
+
+/* The image every command uses when none is named. */
+#define DEFAULT_IMAGE "debian-bookworm"
+
+struct image_info {
+    char *name, *dir, *distro, *suite, *init, *package_format, *kernel, *os, *cmdline, *recipe_hash;
+    double build_seconds;
+    bool container_tree; /* the image holds the container scenarios' tree */
+    bool pvh_kernel;     /* it has vmlinux, the same kernel uncompressed (vm-images/extract-vmlinux) */
+    char *skip_reason;   /* the image cannot be built here (e.g. no Fedora mirror) */
+    char *error;         /* building it failed */
+};
 
 /* Validate a recipe without building: false with a one-line reason. */
 bool image_check(const char *images_dir, const char *name, char *err, size_t errlen);
@@ -14,5 +25,8 @@ bool image_check(const char *images_dir, const char *name, char *err, size_t err
  * cannot build it (no mirror), info->error when the build failed. */
 void image_prepare(const char *images_dir, const char *name, struct image_info *info);
 void image_info_free(struct image_info *info);
+/* The recipes there are (images_dir/recipes/NAME.conf), sorted; NULL with
+ * errno when that folder cannot be read. Free each name and the array. */
+char **image_names(const char *images_dir, size_t *n);
 
 #endif

@@ -1,4 +1,4 @@
-/* Implementation of package.h. */
+/* Reading a package file: format, name, version, sha256. */
 #define _GNU_SOURCE
 #include "run/package.h"
 

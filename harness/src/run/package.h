@@ -4,7 +4,12 @@
 #ifndef PORTCHECK_PACKAGE_H
 #define PORTCHECK_PACKAGE_H
 
-#include "run/runner.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+struct package_info {
+    char *path, *name, *version, *format, *sha256;
+};
 
 /* false with a one-line reason naming the file and the fix. */
 bool package_inspect(const char *path, struct package_info *pkg, char *err, size_t errlen);

@@ -1,4 +1,4 @@
-/* Implementation of runner.h: the one engine that executes scenario steps. */
+/* The one engine that executes scenario steps, for every scenario. */
 #define _GNU_SOURCE
 #include "run/runner.h"
 
@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -25,7 +26,10 @@
 #define BYE_TIMEOUT 30.0
 #define POWEROFF_TIMEOUT 120.0
 
-enum step_outcome { STEP_OK, STEP_ERROR };
+/* Where the run of one scenario's VM is. Every progress line of an image
+ * run comes from enter(), and an error's report entry names how the wait
+ * ended, so the terminal and report.json tell the same story. */
+enum run_state { RUN_IDLE, RUN_BOOTING, RUN_RUNNING, RUN_DONE, RUN_FAILED };
 
 struct runner {
     const struct run_config *cfg;
@@ -43,7 +47,9 @@ struct runner {
     char boot_id[40];
     json_t *boots;
     char reason[1024];     /* why the current step ended in error */
-    const char *console_log_rel;
+    enum run_state state;
+    bool console_truncated; /* some VM of the current scenario flooded its console */
+    enum wait_status ended_by; /* how the last failed wait ended, WAIT_MSG if none did */
     char *console_log;
     char *label; /* the image, and which of its VMs at once, for progress lines */
 };
@@ -54,10 +60,65 @@ static bool image_runs_systemd(const struct image_info *img)
     return !img->init || !img->init[0] || strcmp(img->init, "systemd") == 0;
 }
 
+__attribute__((format(printf, 3, 4))) static void enter(struct runner *r, enum run_state state, const char *fmt,
+                                                       ...)
+{
+    r->state = state;
+    char line[1536];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    progress_note(r->label, "%s", line);
+}
+
+/* Record why the step cannot go on; returns false for `return fail(...)`. */
+__attribute__((format(printf, 2, 3))) static bool fail(struct runner *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static double scaled_by(const struct run_config *cfg, double seconds)
+{
+    double s = seconds * cfg->timeout_scale;
+    return cfg->accel && strcmp(cfg->accel, "kvm") == 0 ? s / 4 : s;
+}
+
 static double scaled(const struct runner *r, double seconds)
 {
-    double s = seconds * r->cfg->timeout_scale;
-    return strcmp(r->cfg->accel, "kvm") == 0 ? s / 4 : s;
+    return scaled_by(r->cfg, seconds);
+}
+
+/* Every wait one step may make, at its longest. */
+static double step_worst_case(const struct step *st)
+{
+    switch (st->kind) {
+    case STEP_REBOOT:
+    case STEP_COLDBOOT:
+        return BYE_TIMEOUT + POWEROFF_TIMEOUT + BOOT_TIMEOUT;
+    case STEP_FACTS:
+        return BYE_TIMEOUT + FACTS_TIMEOUT;
+    case STEP_FETCH:
+        return 60 + 10;
+    default:
+        return BYE_TIMEOUT + COMMAND_TIMEOUT + 30;
+    }
+}
+
+double runner_worst_case_seconds(const struct run_config *cfg, const struct scenario *sc)
+{
+    double total = 0;
+    size_t depth = 0;
+    for (const struct scenario *p = sc; p && depth++ <= SCENARIOS_MAX; p = p->after ? scenario_find(p->after) : NULL) {
+        total += BOOT_TIMEOUT;
+        for (size_t k = 0; k < scenario_nsteps(p); k++)
+            total += step_worst_case(&p->steps[k]);
+    }
+    return scaled_by(cfg, total);
 }
 
 static bool run_helper(struct runner *r, char *const argv[], double timeout)
@@ -69,8 +130,7 @@ static bool run_helper(struct runner *r, char *const argv[], double timeout)
         char *nl = strchr(res.err, '\n');
         if (nl)
             *nl = '\0';
-        snprintf(r->reason, sizeof r->reason, "%s failed (%s%d): %s", argv[0], res.timed_out ? "timed out, " : "",
-                 res.exit_code, res.err);
+        fail(r, "%s failed (%s%d): %s", argv[0], res.timed_out ? "timed out, " : "", res.exit_code, res.err);
     }
     spawn_result_free(&res);
     return ok;
@@ -94,10 +154,8 @@ static bool make_payload(struct runner *r)
 {
     cleanup_free char *dir = xasprintf("%s/payload", r->work_dir);
     cleanup_free char *pkgdir = xasprintf("%s/packages", dir);
-    if (!mkdir_p(pkgdir, 0755)) {
-        snprintf(r->reason, sizeof r->reason, "cannot create %s: %s", pkgdir, strerror(errno));
-        return false;
-    }
+    if (!mkdir_p(pkgdir, 0755))
+        return fail(r, "cannot create %s: %s", pkgdir, strerror(errno));
     cleanup_free char *agent = xasprintf("%s/agent", dir);
     char *cp_agent[] = {"cp", (char *)r->cfg->agent_path, agent, NULL};
     if (!run_helper(r, cp_agent, 30))
@@ -167,19 +225,22 @@ static bool wait_for(struct runner *r, enum msg_kind kind, long id, double timeo
                                       : WAIT_EXITED;
         if (w != WAIT_MSG) {
             cleanup_free char *tail = session_console_tail(&r->s, 8);
-            snprintf(r->reason, sizeof r->reason, "%s; console: %s", why, tail);
+            r->ended_by = w;
             r->alive = false;
-            return false;
+            /* The whole deadline, not what was left of it at the last call. */
+            if (w == WAIT_TIMEOUT)
+                return fail(r, "no answer from the guest after %.0f s; console: %s", timeout, tail);
+            return fail(r, "%s; console: %s", why, tail);
         }
         if (msg->kind == kind && (id <= 0 || msg->id == id))
             return true;
         if (msg->kind == MSG_ERROR) {
-            snprintf(r->reason, sizeof r->reason, "agent error: %s", msg->text);
+            fail(r, "agent error: %s", msg->text);
             guest_msg_free(msg);
             return false;
         }
         if (msg->kind == MSG_HELLO && kind != MSG_HELLO) {
-            snprintf(r->reason, sizeof r->reason, "the guest rebooted on its own (new boot %s)", msg->boot_id);
+            fail(r, "the guest rebooted on its own (new boot %s)", msg->boot_id);
             guest_msg_free(msg);
             return false;
         }
@@ -187,8 +248,18 @@ static bool wait_for(struct runner *r, enum msg_kind kind, long id, double timeo
     }
 }
 
+/* Send one command line, then wait for its answer of the wanted kind. */
+static bool request(struct runner *r, const char *cmd, enum msg_kind kind, long id, double timeout,
+                    struct guest_msg *answer)
+{
+    if (!session_send(&r->s, cmd, scaled(r, BYE_TIMEOUT)))
+        return fail(r, "cannot send to the guest: %s", errno == ETIMEDOUT ? "it reads nothing" : strerror(errno));
+    return wait_for(r, kind, id, timeout, answer);
+}
+
 static void stop_vm(struct runner *r)
 {
+    r->console_truncated = r->console_truncated || r->s.console_truncated;
     if (r->s.console_log) {
         session_end(&r->s);
         if (r->s.vm.peak_rss_kb > r->peak_rss_kb)
@@ -245,12 +316,13 @@ static bool start_vm(struct runner *r, const char *how)
     }
     r->alive = true;
     r->vm_count++;
+    r->state = RUN_BOOTING;
     struct guest_msg hello;
     if (!wait_for(r, MSG_HELLO, 0, scaled(r, BOOT_TIMEOUT), &hello))
         return false;
     record_boot(r, how, &hello);
-    progress_note(r->label, "booted in %.1f s (guest uptime %.1f s, %s)", now_monotonic() - r->boot_started,
-                  hello.uptime, hello.init);
+    enter(r, RUN_RUNNING, "booted in %.1f s (guest uptime %.1f s, %s)", now_monotonic() - r->boot_started,
+          hello.uptime, hello.init);
     guest_msg_free(&hello);
     return true;
 }
@@ -270,7 +342,7 @@ static bool fresh_vm(struct runner *r, const struct scenario *sc)
         r->console_log = xasprintf("%s/%02d-%s.console.log", r->log_dir, r->vm_count + 1, scenario);
     if (!make_overlay(r))
         return false;
-    progress_note(r->label, "%s: booting a fresh VM (%s)", scenario, r->cfg->accel);
+    enter(r, RUN_BOOTING, "%s: booting a fresh VM (%s)", scenario, r->cfg->accel);
     return start_vm(r, "start");
 }
 
@@ -283,12 +355,8 @@ static bool guest_run_as(struct runner *r, const char *label, const char *user, 
 {
     long id = r->s.next_id++;
     cleanup_free char *cmd = proto_cmd_run(id, argv, (int)scaled(r, COMMAND_TIMEOUT), user ? user : "root");
-    if (!session_send(&r->s, cmd)) {
-        snprintf(r->reason, sizeof r->reason, "cannot send to the guest: %s", strerror(errno));
-        return false;
-    }
     struct guest_msg ran;
-    if (!wait_for(r, MSG_RAN, id, scaled(r, COMMAND_TIMEOUT) + 30, &ran))
+    if (!request(r, cmd, MSG_RAN, id, scaled(r, COMMAND_TIMEOUT) + 30, &ran))
         return false;
     char want[16], got[64];
     bool ok;
@@ -311,7 +379,7 @@ static bool guest_run_as(struct runner *r, const char *label, const char *user, 
         /* The command's own words explain a failure best. */
         size_t n = strlen(ran.output);
         const char *tail = n > 300 ? ran.output + n - 300 : ran.output;
-        snprintf(r->reason, sizeof r->reason, "%s: %s", label, tail);
+        fail(r, "%s: %s", label, tail);
     }
     if (ran_out)
         *ran_out = ran;
@@ -345,7 +413,7 @@ static bool step_agent_facts(struct runner *r, const struct step *st, struct che
     if (!proto_parse(line, strlen(line), &facts, err, sizeof err) || facts.kind != MSG_FACTS) {
         cleanup_free char *what = xasprintf("%s:facts", st->label);
         checks_add(checks, what, "a facts line", facts.kind == MSG_FACTS ? "other message" : "none");
-        snprintf(r->reason, sizeof r->reason, "%s printed no facts (%s): %.300s", st->label, err, out);
+        fail(r, "%s printed no facts (%s): %.300s", st->label, err, out);
         guest_msg_free(&facts);
         guest_msg_free(&ran);
         return true;
@@ -363,12 +431,8 @@ static bool step_facts(struct runner *r, const struct step *st, struct checks *c
 {
     long id = r->s.next_id++;
     cleanup_free char *cmd = proto_cmd_simple("facts", id);
-    if (!session_send(&r->s, cmd)) {
-        snprintf(r->reason, sizeof r->reason, "cannot send to the guest: %s", strerror(errno));
-        return false;
-    }
     struct guest_msg facts;
-    if (!wait_for(r, MSG_FACTS, id, scaled(r, FACTS_TIMEOUT), &facts))
+    if (!request(r, cmd, MSG_FACTS, id, scaled(r, FACTS_TIMEOUT), &facts))
         return false;
     if (!r->boot_measured) {
         json_t *last = json_array_get(r->boots, json_array_size(r->boots) - 1);
@@ -386,12 +450,8 @@ static bool step_power(struct runner *r, const char *action)
 {
     long id = r->s.next_id++;
     cleanup_free char *cmd = proto_cmd_simple(action, id);
-    if (!session_send(&r->s, cmd)) {
-        snprintf(r->reason, sizeof r->reason, "cannot send to the guest: %s", strerror(errno));
-        return false;
-    }
     struct guest_msg bye;
-    if (!wait_for(r, MSG_BYE, id, scaled(r, BYE_TIMEOUT), &bye))
+    if (!request(r, cmd, MSG_BYE, id, scaled(r, BYE_TIMEOUT), &bye))
         return false;
     guest_msg_free(&bye);
     return true;
@@ -404,11 +464,12 @@ static bool step_reboot(struct runner *r, struct checks *checks)
     r->boot_started = now_monotonic();
     if (!step_power(r, "reboot"))
         return false;
+    r->state = RUN_BOOTING;
     struct guest_msg hello;
     if (!wait_for(r, MSG_HELLO, 0, scaled(r, BOOT_TIMEOUT), &hello))
         return false;
     record_boot(r, "reboot", &hello);
-    progress_note(r->label, "rebooted in %.1f s", now_monotonic() - r->boot_started);
+    enter(r, RUN_RUNNING, "rebooted in %.1f s", now_monotonic() - r->boot_started);
     /* A reboot that did not happen cannot pass: the kernel's boot_id must change. */
     checks_add_verdict(checks, "boot_id", "changed", strcmp(before, hello.boot_id) ? "changed" : "same",
                        strcmp(before, hello.boot_id) != 0);
@@ -422,11 +483,8 @@ static bool step_coldboot(struct runner *r, struct checks *checks)
     snprintf(before, sizeof before, "%s", r->boot_id);
     if (!step_power(r, "poweroff"))
         return false;
-    if (!vm_wait_exit(&r->s.vm, scaled(r, POWEROFF_TIMEOUT))) {
-        snprintf(r->reason, sizeof r->reason, "qemu did not exit within %.0f s of poweroff",
-                 scaled(r, POWEROFF_TIMEOUT));
-        return false;
-    }
+    if (!vm_wait_exit(&r->s.vm, scaled(r, POWEROFF_TIMEOUT)))
+        return fail(r, "qemu did not exit within %.0f s of poweroff", scaled(r, POWEROFF_TIMEOUT));
     stop_vm(r);
     if (!start_vm(r, "coldboot"))
         return false;
@@ -437,10 +495,8 @@ static bool step_coldboot(struct runner *r, struct checks *checks)
 
 static bool step_install(struct runner *r, const char *path, const char *label, struct checks *checks)
 {
-    if (!path) {
-        snprintf(r->reason, sizeof r->reason, "no package to %s", label);
-        return false;
-    }
+    if (!path)
+        return fail(r, "no package to %s", label);
     /* Debian's rpm has an empty database: nothing would satisfy the
      * scriptlets' /bin/sh requirement, so dependencies are not checked. */
     const char *deb[] = {"dpkg", "-i", path, NULL};
@@ -479,10 +535,8 @@ static bool step_fetch(struct runner *r, const struct step *st, struct checks *c
     const char *body = st->body ? st->body : "portcheck user-service ok";
     bool https = st->fetch == FETCH_HTTPS;
     int port = https ? r->fwd_https : r->fwd_http;
-    if (!port) {
-        snprintf(r->reason, sizeof r->reason, "scenario fetches a page but its VM has no network");
-        return false;
-    }
+    if (!port)
+        return fail(r, "scenario fetches a page but its VM has no network");
     cleanup_free char *url = xasprintf("%s://127.0.0.1:%d/", https ? "https" : "http", port);
     char *argv[] = {"curl", "--silent", "--show-error", "--max-time", "5", "--insecure", url, NULL};
     double deadline = now_monotonic() + (st->expect_served ? scaled(r, 60) : 0);
@@ -533,6 +587,8 @@ static bool run_step(struct runner *r, const struct step *st, struct checks *che
         return step_reboot(r, checks);
     case STEP_COLDBOOT:
         return step_coldboot(r, checks);
+    case STEP_END:
+        break;
     }
     return false;
 }
@@ -544,6 +600,21 @@ static json_t *checks_json(const struct checks *c)
         json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b}", "what", c->v[i].what, "expect", c->v[i].expect,
                                            "got", c->v[i].got, "ok", c->v[i].ok));
     return a;
+}
+
+/* How a failed wait ended, for report.json: a reviewer tells a hang from a
+ * crash without reading the reason's prose. */
+static const char *wait_status_name(enum wait_status w)
+{
+    switch (w) {
+    case WAIT_MSG: return NULL;
+    case WAIT_TIMEOUT: return "timeout";
+    case WAIT_EXITED: return "qemu-exited";
+    case WAIT_FATAL: return "guest-fatal";
+    case WAIT_PROTOCOL: return "protocol";
+    case WAIT_INTERRUPTED: return "interrupted";
+    }
+    return NULL;
 }
 
 static json_t *scenario_json(const struct scenario *sc, const char *status, double seconds, const char *reason,
@@ -616,16 +687,20 @@ char *runner_skip_reason(const struct run_config *cfg, const struct image_info *
 /* Run the scenario's predecessors (unreported) when it is asked for alone. */
 static bool run_prerequisites(struct runner *r, const struct scenario *sc)
 {
-    const struct scenario *chain[8];
+    const struct scenario *chain[SCENARIOS_MAX];
     size_t n = 0;
-    for (const struct scenario *p = sc->after ? scenario_find(sc->after) : NULL; p && n < 8;
-         p = p->after ? scenario_find(p->after) : NULL)
+    for (const struct scenario *p = sc->after ? scenario_find(sc->after) : NULL; p;
+         p = p->after ? scenario_find(p->after) : NULL) {
+        /* tests/unit/test_scenarios.c proves every chain ends; this guards a table edited since. */
+        if (n == SCENARIOS_MAX)
+            die("scenario %s: its chain of predecessors does not end (a cycle in `after`)", sc->name);
         chain[n++] = p;
+    }
     if (!fresh_vm(r, sc))
         return false;
     for (size_t i = n; i-- > 0;) {
         struct checks scratch = {0};
-        for (size_t k = 0; k < chain[i]->nsteps; k++)
+        for (size_t k = 0; k < scenario_nsteps(chain[i]); k++)
             if (!run_step(r, &chain[i]->steps[k], &scratch))
                 return false;
     }
@@ -667,12 +742,14 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
         struct checks checks = {0};
         const char *status;
         r.reason[0] = '\0';
+        r.ended_by = WAIT_MSG;
+        r.console_truncated = false;
         if (signals_pending()) {
             json_array_append_new(list, scenario_json(sc, "error", 0, "interrupted before it started", NULL, NULL));
             continue;
         }
         if (!payload_ok) {
-            progress_note(r.label, "%s: error - %s", sc->name, payload_error);
+            enter(&r, RUN_FAILED, "%s: error - %s", sc->name, payload_error);
             json_array_append_new(list, scenario_json(sc, "error", 0, payload_error, NULL, NULL));
             continue;
         }
@@ -682,16 +759,17 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
             free(why);
             continue;
         }
-        progress_note(r.label, "%s: start", sc->name);
+        enter(&r, r.alive ? RUN_RUNNING : RUN_IDLE, "%s: start", sc->name);
         bool continues = sc->after && previous && r.alive && strcmp(sc->after, previous->name) == 0;
         bool ok = continues ? true : sc->after ? run_prerequisites(&r, sc) : fresh_vm(&r, sc);
-        for (size_t k = 0; ok && k < sc->nsteps; k++)
+        for (size_t k = 0; ok && k < scenario_nsteps(sc); k++)
             ok = run_step(&r, &sc->steps[k], &checks);
         if (!ok) {
             status = "error";
             /* A step that failed half-way leaves the VM in an unknown state:
              * the next scenario starts from a fresh one. */
             stop_vm(&r);
+            r.state = RUN_FAILED;
         } else {
             status = checks_all_ok(&checks) ? "pass" : "fail";
             if (!checks_all_ok(&checks) && !r.reason[0]) {
@@ -699,11 +777,19 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
                 snprintf(r.reason, sizeof r.reason, "%s", first);
             }
         }
+        if (r.console_truncated || r.s.console_truncated) {
+            size_t used = strlen(r.reason);
+            snprintf(r.reason + used, sizeof r.reason - used, "%sconsole log cut at %u MiB (the guest flooded it)",
+                     used ? "; " : "", CONSOLE_LOG_MAX >> 20);
+        }
         double secs = now_monotonic() - t0;
         const char *rel = r.console_log ? r.console_log + strlen(cfg->out_dir) + 1 : NULL;
-        json_array_append_new(list, scenario_json(sc, status, secs, r.reason, &checks, rel));
-        progress_note(r.label, "%s: %s in %.1f s%s%s", sc->name, status, secs, r.reason[0] ? " - " : "",
-                      r.reason);
+        json_t *entry = scenario_json(sc, status, secs, r.reason, &checks, rel);
+        if (r.state == RUN_FAILED && wait_status_name(r.ended_by))
+            json_object_set_new(entry, "ended_by", json_string(wait_status_name(r.ended_by)));
+        json_array_append_new(list, entry);
+        enter(&r, r.state == RUN_FAILED ? RUN_FAILED : RUN_DONE, "%s: %s in %.1f s%s%s", sc->name, status, secs,
+              r.reason[0] ? " - " : "", r.reason);
         previous = sc;
     }
     stop_vm(&r);

@@ -1,27 +1,19 @@
 /* Running the chosen scenarios on one image: prepares the payload disk and
  * overlays, drives the session step by step, and returns the image's part of
- * report.json. Runs in its own process per image (main.c), so one image that
- * fails or hangs never stops the others. */
+ * report.json. Runs in a process of its own per unit (units.h), so one image
+ * that fails or hangs never stops the others. */
 #ifndef PORTCHECK_RUNNER_H
 #define PORTCHECK_RUNNER_H
 
+#include "run/images.h"
+#include "run/package.h"
 #include "run/scenarios.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 
-struct image_info {
-    char *name, *dir, *distro, *suite, *init, *package_format, *kernel, *os, *cmdline, *recipe_hash;
-    double build_seconds;
-    bool container_tree; /* the image holds the container scenarios' tree */
-    bool pvh_kernel;     /* it has vmlinux, the same kernel uncompressed (vm-images/extract-vmlinux) */
-    char *skip_reason;   /* the image cannot be built here (e.g. no Fedora mirror) */
-    char *error;         /* building it failed */
-};
-
-struct package_info {
-    char *path, *name, *version, *format, *sha256;
-};
+/* One package per format (deb, rpm), each of --package and --old-package. */
+#define RUN_PACKAGES_MAX 4
 
 struct run_config {
     const char *out_dir;
@@ -33,18 +25,21 @@ struct run_config {
     bool reference_boot;      /* every VM boots the plain way (bench) */
     const char *kernel_arg;   /* appended to every boot's command line, or NULL */
     const char *qemu;         /* qemu binary, or NULL for the default */
-    const struct scenario *wanted[32];
+    const struct scenario *wanted[SCENARIOS_MAX];
     size_t nwanted;
     /* This process runs shard `shard` (from 0) of `nshards` VMs that share
      * one image's scenarios at once (shards.h); 0 and 1 when it runs alone. */
     int shard, nshards;
-    const struct package_info *packages[4]; /* one per format */
+    const struct package_info *packages[RUN_PACKAGES_MAX]; /* one per format */
     size_t npackages;
-    const struct package_info *old_packages[4]; /* for the upgrade scenario */
+    const struct package_info *old_packages[RUN_PACKAGES_MAX]; /* for the upgrade scenario */
     size_t nold_packages;
 };
 
 json_t *runner_run_image(const struct run_config *cfg, const struct image_info *img);
+/* The longest sc can take on its own, with its predecessors, when every
+ * wait runs to its deadline: the unit pool's bound on a whole unit. */
+double runner_worst_case_seconds(const struct run_config *cfg, const struct scenario *sc);
 /* Why sc cannot run on img with cfg's packages (free it), or NULL. */
 char *runner_skip_reason(const struct run_config *cfg, const struct image_info *img, const struct scenario *sc);
 /* The report entry of an image that could not run at all: every wanted

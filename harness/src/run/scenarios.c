@@ -47,7 +47,6 @@ const struct scenario scenarios[] = {
         .summary = "Without the package the kernel default holds: ip_unprivileged_port_start is 1024 and an "
                    "unprivileged bind to 80 gets EACCES (the negative control: the checks can fail).",
         .steps = {FACTS(KERNEL_DEFAULT)},
-        .nsteps = 1,
     },
     {
         .name = "install",
@@ -56,7 +55,6 @@ const struct scenario scenarios[] = {
         .after = "baseline",
         .needs_package = true,
         .steps = {{.kind = STEP_INSTALL, .expect_exit = 0}, FACTS(POLICY)},
-        .nsteps = 2,
     },
     {
         .name = "reboot",
@@ -65,7 +63,6 @@ const struct scenario scenarios[] = {
         .after = "install",
         .needs_package = true,
         .steps = {REBOOT, FACTS(POLICY)},
-        .nsteps = 2,
     },
     {
         .name = "cold-boot",
@@ -73,7 +70,6 @@ const struct scenario scenarios[] = {
         .after = "reboot",
         .needs_package = true,
         .steps = {{.kind = STEP_COLDBOOT}, FACTS(POLICY)},
-        .nsteps = 2,
     },
     {
         .name = "override",
@@ -83,7 +79,6 @@ const struct scenario scenarios[] = {
         .needs_package = true,
         .steps = {SH("write-admin-1024", "echo 'net.ipv4.ip_unprivileged_port_start = 1024' > " ADMIN_FILE),
                   REBOOT, FACTS(KERNEL_DEFAULT), RUN("remove-admin-file", "rm", "-f", ADMIN_FILE)},
-        .nsteps = 4,
     },
     {
         .name = "mask",
@@ -93,7 +88,6 @@ const struct scenario scenarios[] = {
         .needs_package = true,
         .steps = {RUN("mask", "ln", "-sf", "/dev/null", MASK_FILE), REBOOT, FACTS(KERNEL_DEFAULT),
                   RUN("unmask", "rm", "-f", MASK_FILE)},
-        .nsteps = 4,
     },
     {
         .name = "remove",
@@ -105,7 +99,6 @@ const struct scenario scenarios[] = {
                   REBOOT, FACTS(KERNEL_DEFAULT), {.kind = STEP_INSTALL}, FACTS(POLICY),
                   SH("write-admin-80", "echo 'net.ipv4.ip_unprivileged_port_start = 80' > " ADMIN_FILE),
                   {.kind = STEP_REMOVE}, FACTS(POLICY), RUN("remove-admin-file", "rm", "-f", ADMIN_FILE)},
-        .nsteps = 12,
     },
     {
         .name = "purge",
@@ -115,7 +108,6 @@ const struct scenario scenarios[] = {
         .needs_package = true,
         .steps = {{.kind = STEP_INSTALL}, FACTS(POLICY), {.kind = STEP_PURGE}, FACTS(KERNEL_DEFAULT),
                   REBOOT, FACTS(KERNEL_DEFAULT)},
-        .nsteps = 6,
     },
     {
         .name = "runtime-only",
@@ -123,7 +115,6 @@ const struct scenario scenarios[] = {
                    "1024 and the bind gets EACCES again. The problem the package exists to solve.",
         .steps = {RUN("sysctl-w", "sysctl", "-q", "-w", "net.ipv4.ip_unprivileged_port_start=80"), FACTS(POLICY),
                   REBOOT, FACTS(KERNEL_DEFAULT)},
-        .nsteps = 4,
     },
     {
         .name = "upgrade",
@@ -134,7 +125,6 @@ const struct scenario scenarios[] = {
         .needs_old_package = true,
         .steps = {{.kind = STEP_INSTALL_OLD}, FACTS(POLICY), {.kind = STEP_INSTALL}, FACTS(POLICY), REBOOT,
                   FACTS(POLICY)},
-        .nsteps = 6,
     },
     {
         .name = "kernel-cmdline",
@@ -143,7 +133,6 @@ const struct scenario scenarios[] = {
                    "userspace involved.",
         .boot = {.extra_cmdline = "sysctl.net.ipv4.ip_unprivileged_port_start=80"},
         .steps = {FACTS(POLICY)},
-        .nsteps = 1,
     },
     {
         .name = "user-service-http",
@@ -162,7 +151,6 @@ const struct scenario scenarios[] = {
                   {.kind = STEP_INSTALL}, REBOOT,
                   {.kind = STEP_FETCH, .fetch = FETCH_HTTP, .expect_served = true},
                   {.kind = STEP_FETCH, .fetch = FETCH_HTTPS, .expect_served = true}},
-        .nsteps = 7,
     },
     {
         .name = "nspawn-boot",
@@ -173,7 +161,6 @@ const struct scenario scenarios[] = {
         .container = true,
         .steps = {NSPAWN_BOOT_FACTS("nspawn-without-package", KERNEL_DEFAULT), NSPAWN_INSTALL_IN_TREE,
                   NSPAWN_BOOT_FACTS("nspawn-with-package", POLICY)},
-        .nsteps = 3,
     },
     {
         .name = "toolbox-inside-only",
@@ -187,7 +174,6 @@ const struct scenario scenarios[] = {
                             "--facts"}},
                   {.kind = STEP_RUN, .label = "sysctl-inside-refused", AS_PORTUSER, .expect_failure = true,
                    .argv = {PODMAN_RUN, "--network=host", "--rootfs", TREE, "sysctl", "--system"}}},
-        .nsteps = 2,
     },
     {
         .name = "toolbox-host-netns",
@@ -203,7 +189,6 @@ const struct scenario scenarios[] = {
                   {.kind = STEP_AGENT_FACTS, .label = "host-netns-with", AS_PORTUSER, .port_start = POLICY,
                    .argv = {PODMAN_RUN, "--network=host", AGENT_MOUNT, "--rootfs", TREE, "/portcheck-agent",
                             "--facts"}}},
-        .nsteps = 3,
     },
     {
         .name = "podman-private-netns",
@@ -217,7 +202,6 @@ const struct scenario scenarios[] = {
                    .argv = {PODMAN_RUN, AGENT_MOUNT, "--rootfs", TREE, "/portcheck-agent", "--facts"}},
                   {.kind = STEP_AGENT_FACTS, .label = "private-netns-root", AS_PORTUSER, .as_root = true,
                    .argv = {PODMAN_RUN, AGENT_MOUNT, "--rootfs", TREE, "/portcheck-agent", "--facts", "--as-is"}}},
-        .nsteps = 2,
     },
     {
         .name = "userns-unshare",
@@ -231,7 +215,6 @@ const struct scenario scenarios[] = {
                   {.kind = STEP_AGENT_FACTS, .label = "userns-root", AS_PORTUSER, .as_root = true,
                    .argv = {"unshare", "--user", "--net", "--map-auto", "--map-root-user", "/run/portcheck/agent",
                             "--facts", "--as-is"}}},
-        .nsteps = 2,
     },
     {
         .name = "podman-publish",
@@ -251,11 +234,19 @@ const struct scenario scenarios[] = {
                             "-f", "-p", "8080", "-h", "/srv/www"}},
                   {.kind = STEP_FETCH, .fetch = FETCH_HTTP, .expect_served = true, .body = "portcheck container ok"},
                   {.kind = STEP_RUN, .label = "stop", AS_PORTUSER, .argv = {"podman", "rm", "-f", "-t", "0", "web"}}},
-        .nsteps = 6,
     },
 };
 
 const size_t scenario_count = sizeof scenarios / sizeof scenarios[0];
+_Static_assert(sizeof scenarios / sizeof scenarios[0] <= SCENARIOS_MAX, "raise SCENARIOS_MAX in scenarios.h");
+
+size_t scenario_nsteps(const struct scenario *s)
+{
+    size_t n = 0;
+    while (n < SCENARIO_MAX_STEPS && s->steps[n].kind != STEP_END)
+        n++;
+    return n;
+}
 
 const struct scenario *scenario_find(const char *name)
 {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 enum step_kind {
+    STEP_END,         /* the zero value: the steps end before it */
     STEP_FACTS,       /* ask for facts; they must match port_start */
     STEP_INSTALL,     /* install the run's package with the image's tool */
     STEP_INSTALL_OLD, /* install the older package (--old-package) */
@@ -64,14 +65,18 @@ struct scenario {
     bool needs_old_package;
     bool container;           /* a container scenario (its own report section) */
     struct boot_profile boot;
-    struct step steps[SCENARIO_MAX_STEPS];
-    size_t nsteps;
+    struct step steps[SCENARIO_MAX_STEPS]; /* up to the first STEP_END */
 };
 
 extern const struct scenario scenarios[];
 extern const size_t scenario_count;
 
+/* Every scenario of the table fits in arrays of this size. */
+#define SCENARIOS_MAX 48
+
 const struct scenario *scenario_find(const char *name);
+/* How many steps it has: those before the first STEP_END. */
+size_t scenario_nsteps(const struct scenario *s);
 /* Index in the table: the order scenarios run in. */
 size_t scenario_index(const struct scenario *s);
 

@@ -1,5 +1,7 @@
-/* Implementation of shards.h. */
+/* Sharing one image's scenarios among VMs, and merging them back. */
 #include "run/shards.h"
+
+#include "base/util.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -10,7 +12,7 @@ double shards_cost(const struct scenario *sc)
      * the portcheck.target ones; container commands cost about half a boot. */
     double per_boot = sc->boot.target ? 2.0 : 1.0;
     double boots = sc->after ? 0.0 : 1.0;
-    for (size_t i = 0; i < sc->nsteps; i++)
+    for (size_t i = 0; i < scenario_nsteps(sc); i++)
         if (sc->steps[i].kind == STEP_REBOOT || sc->steps[i].kind == STEP_COLDBOOT)
             boots += 1.0;
     return boots * per_boot + (sc->container ? 0.5 : 0.0);
@@ -27,7 +29,8 @@ size_t shards_plan(const struct scenario *const *wanted, size_t n, size_t max_sh
     struct chain chains[SHARD_SCENARIOS_MAX];
     size_t nchains = 0;
     if (n > SHARD_SCENARIOS_MAX)
-        n = SHARD_SCENARIOS_MAX;
+        die("%zu scenarios to share, more than SHARD_SCENARIOS_MAX (%d): raise SCENARIOS_MAX", n,
+            SHARD_SCENARIOS_MAX);
     for (size_t i = 0; i < n; i++) {
         bool continues = i > 0 && wanted[i]->after && strcmp(wanted[i]->after, wanted[i - 1]->name) == 0;
         if (!continues)

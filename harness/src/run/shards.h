@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #define SHARDS_MAX 8
-#define SHARD_SCENARIOS_MAX 32
+#define SHARD_SCENARIOS_MAX SCENARIOS_MAX
 
 struct shard {
     const struct scenario *wanted[SHARD_SCENARIOS_MAX];

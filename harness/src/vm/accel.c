@@ -1,4 +1,4 @@
-/* Implementation of accel.h. */
+/* Choosing KVM or TCG with a short test boot. */
 #define _GNU_SOURCE
 #include "vm/accel.h"
 

@@ -1,4 +1,4 @@
-/* Implementation of channel.h. */
+/* Splitting the agent's byte stream into lines. */
 #include "vm/channel.h"
 
 #include "base/util.h"

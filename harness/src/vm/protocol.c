@@ -1,4 +1,4 @@
-/* Implementation of protocol.h on top of jansson: jansson checks the JSON
+/* Parsing guest lines with jansson: jansson checks the JSON
  * and the UTF-8, this file checks that every field has the shape the
  * protocol promises, and copies it out of the JSON tree. */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-/* Implementation of qemu.h. */
+/* Starting, watching and stopping one qemu process. */
 #define _GNU_SOURCE
 #include "vm/qemu.h"
 
@@ -46,7 +46,7 @@ static void argv_free(struct argv_builder *a)
 static void build_argv(const struct vm_spec *s, struct argv_builder *a)
 {
     char buf[512];
-    arg(a, s->qemu ? s->qemu : "qemu-system-x86_64");
+    arg(a, s->qemu ? s->qemu : QEMU_DEFAULT_BINARY);
     /* Nothing the user's qemu config or defaults might add: no NIC, no
      * display, no monitor on stdio. */
     arg(a, "-nodefaults");
@@ -122,7 +122,7 @@ bool vm_start(const struct vm_spec *spec, struct vm *vm, char *err, size_t errle
     memset(vm, 0, sizeof *vm);
     vm->pid = -1;
     vm->pidfd = vm->console_fd = vm->agent_fd = vm->err_fd = -1;
-    const char *qemu = spec->qemu ? spec->qemu : "qemu-system-x86_64";
+    const char *qemu = spec->qemu ? spec->qemu : QEMU_DEFAULT_BINARY;
     if (!program_on_path(qemu)) {
         snprintf(err, errlen, "%s not found: apt-get install qemu-system-x86", qemu);
         return false;
@@ -141,13 +141,8 @@ bool vm_start(const struct vm_spec *spec, struct vm *vm, char *err, size_t errle
     int errpipe[2];
     if (pipe2(errpipe, O_CLOEXEC) != 0 || fcntl(errpipe[0], F_SETFL, O_NONBLOCK) != 0)
         die_errno("pipe2");
-    pid_t pid = fork();
-    if (pid < 0)
-        die_errno("fork for qemu");
+    pid_t pid = spawn_fork(SIGKILL, true);
     if (pid == 0) {
-        setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        signals_child_reset();
         int devnull = open("/dev/null", O_RDWR);
         if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(errpipe[1], 2) < 0 ||
             dup2(con[1], QEMU_CONSOLE_FD) < 0 || dup2(agent[1], QEMU_AGENT_FD) < 0)
@@ -157,7 +152,6 @@ bool vm_start(const struct vm_spec *spec, struct vm *vm, char *err, size_t errle
         _exit(127);
     }
     argv_free(&a);
-    setpgid(pid, pid);
     close(con[1]);
     close(agent[1]);
     close(errpipe[1]);

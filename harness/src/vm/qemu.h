@@ -9,8 +9,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* What --qemu defaults to: looked up on PATH. */
+#define QEMU_DEFAULT_BINARY "qemu-system-x86_64"
+
 struct vm_spec {
-    const char *qemu;       /* binary, default qemu-system-x86_64 */
+    const char *qemu;       /* binary, default QEMU_DEFAULT_BINARY */
     const char *accel;      /* "kvm" or "tcg" */
     const char *bios;       /* firmware, or NULL for qemu's default (SeaBIOS) */
     const char *kernel, *initrd, *append;

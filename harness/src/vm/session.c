@@ -1,4 +1,4 @@
-/* Implementation of session.h. */
+/* Waiting on one qemu: its console, its agent channel and its exit. */
 #define _GNU_SOURCE
 #include "vm/session.h"
 
@@ -6,6 +6,7 @@
 #include "base/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <string.h>
@@ -26,15 +27,18 @@ bool session_start(struct session *s, const struct vm_spec *spec, const char *co
     /* No fds yet: session_end after a failure here must not close fd 0. */
     s->vm.pid = -1;
     s->vm.pidfd = s->vm.console_fd = s->vm.agent_fd = s->vm.err_fd = -1;
-    s->spec = *spec;
     s->next_id = 1;
-    s->console_log = fopen(console_log_path, "ae");
+    /* Appending (a cold boot continues the same log), but never through a
+     * symlink planted at the log's name. */
+    int fd = open(console_log_path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    s->console_log = fd >= 0 ? fdopen(fd, "a") : NULL;
     if (!s->console_log) {
+        if (fd >= 0)
+            close(fd);
         snprintf(err, errlen, "cannot write the console log %s: %s", console_log_path, strerror(errno));
         return false;
     }
     channel_init(&s->agent, PROTO_MAX_LINE);
-    s->started = now_monotonic();
     if (!vm_start(spec, &s->vm, err, errlen)) {
         fprintf(s->console_log, "portcheck: %s\n", err);
         return false;
@@ -42,10 +46,50 @@ bool session_start(struct session *s, const struct vm_spec *spec, const char *co
     return true;
 }
 
+/* Console text fit for a reason line: terminal escape sequences (systemd's
+ * colours, title changes) dropped, and only printable ASCII and newlines
+ * kept, since the text goes into JSON, XML and Markdown. Writes at most
+ * dstlen - 1 bytes and a NUL; returns the length written. */
+static size_t console_printable(char *dst, size_t dstlen, const char *src, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 1 < dstlen; i++) {
+        unsigned char c = (unsigned char)src[i];
+        if (c == '\x1b') {
+            /* Skip the whole sequence: CSI (ESC [) to its final byte
+             * 0x40-0x7e, OSC (ESC ]) to BEL or ST (ESC \\), any other
+             * escape with its one byte. i ends on the sequence's last byte. */
+            i++;
+            if (i < n && src[i] == ']') {
+                while (++i < n && src[i] != '\a' && !(src[i] == '\x1b' && i + 1 < n && src[i + 1] == '\\'))
+                    ;
+                if (i < n && src[i] == '\x1b')
+                    i++;
+            } else if (i < n && src[i] == '[') {
+                while (++i < n && !((unsigned char)src[i] >= 0x40 && (unsigned char)src[i] <= 0x7e))
+                    ;
+            }
+            continue;
+        }
+        if (c == '\n' || (c >= 0x20 && c < 0x7f))
+            dst[o++] = (char)c;
+    }
+    dst[o] = '\0';
+    return o;
+}
+
 static void console_take(struct session *s, const char *data, size_t n)
 {
-    fwrite(data, 1, n, s->console_log);
-    fflush(s->console_log);
+    if (s->console_logged + n <= CONSOLE_LOG_MAX) {
+        fwrite(data, 1, n, s->console_log);
+        fflush(s->console_log);
+        s->console_logged += n;
+    } else if (!s->console_truncated) {
+        s->console_truncated = true;
+        fprintf(s->console_log, "\nportcheck: console log cut at %u MiB; the guest wrote more\n",
+                CONSOLE_LOG_MAX >> 20);
+        fflush(s->console_log);
+    }
     for (size_t i = 0; i < n; i++) {
         char ch = data[i];
         s->console_tail[s->tail_pos++] = ch;
@@ -56,22 +100,8 @@ static void console_take(struct session *s, const char *data, size_t n)
         if (ch == '\n' || s->console_line_len == sizeof s->console_line - 1) {
             s->console_line[s->console_line_len] = '\0';
             for (size_t p = 0; p < sizeof fatal_patterns / sizeof *fatal_patterns; p++)
-                if (!s->fatal[0] && strstr(s->console_line, fatal_patterns[p])) {
-                    /* Strip the terminal colour codes systemd prints. */
-                    size_t o = 0;
-                    for (const char *c = s->console_line; *c && o < sizeof s->fatal - 1; c++) {
-                        if (*c == '\x1b') {
-                            while (*c && *c != 'm')
-                                c++;
-                            if (!*c)
-                                break;
-                            continue;
-                        }
-                        if ((unsigned char)*c >= 0x20)
-                            s->fatal[o++] = *c;
-                    }
-                    s->fatal[o] = '\0';
-                }
+                if (!s->fatal[0] && strstr(s->console_line, fatal_patterns[p]))
+                    console_printable(s->fatal, sizeof s->fatal, s->console_line, s->console_line_len);
             s->console_line_len = 0;
         } else {
             s->console_line[s->console_line_len++] = ch;
@@ -110,8 +140,6 @@ static int take_agent_line(struct session *s, struct guest_msg *msg, char *why, 
                 snprintf(why, whylen, "guest broke the protocol: %s", err);
                 return -1;
             }
-            if (msg->kind == MSG_HELLO)
-                s->boots++;
             return 1;
         }
     }
@@ -179,17 +207,30 @@ enum wait_status session_wait(struct session *s, double timeout_s, struct guest_
     }
 }
 
-bool session_send(struct session *s, const char *line)
+bool session_send(struct session *s, const char *line, double timeout_s)
 {
     size_t len = strlen(line), off = 0;
+    double deadline = now_monotonic() + timeout_s;
     while (off < len) {
-        ssize_t w = send(s->vm.agent_fd, line + off, len - off, MSG_NOSIGNAL);
-        if (w < 0) {
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
+        ssize_t w = send(s->vm.agent_fd, line + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w >= 0) {
+            off += (size_t)w;
+            continue;
+        }
+        if (errno != EINTR && errno != EAGAIN)
+            return false;
+        double left = deadline - now_monotonic();
+        if (left <= 0) {
+            errno = ETIMEDOUT;
             return false;
         }
-        off += (size_t)w;
+        struct pollfd p = {.fd = s->vm.agent_fd, .events = POLLOUT};
+        if (signals_ppoll(&p, 1, left) < 0 && errno != EINTR)
+            return false;
+        if (signals_pending()) {
+            errno = EINTR;
+            return false;
+        }
     }
     return true;
 }
@@ -223,18 +264,8 @@ char *session_console_tail(const struct session *s, int lines)
             break;
         start--;
     }
-    size_t o = 0;
-    for (size_t i = start; i < n; i++) {
-        unsigned char c = (unsigned char)buf[i];
-        if (c == '\x1b') {
-            while (i < n && buf[i] != 'm')
-                i++;
-            continue;
-        }
-        /* ASCII only: the tail goes into JSON, XML and Markdown. */
-        if (c == '\n' || (c >= 0x20 && c < 0x7f))
-            buf[o++] = (char)c;
-    }
-    buf[o] = '\0';
+    /* In place: the printable text is never longer than its source. */
+    memmove(buf, buf + start, n - start);
+    console_printable(buf, n - start + 1, buf, n - start);
     return buf;
 }

@@ -12,11 +12,15 @@
 #include <stdio.h>
 
 #define CONSOLE_TAIL 4096
+/* A flooding guest must not fill the host's disk: the log stops here (the
+ * tail and the panic watch go on). */
+#define CONSOLE_LOG_MAX (16u << 20)
 
 struct session {
-    struct vm_spec spec;
     struct vm vm;
     FILE *console_log;
+    size_t console_logged;           /* bytes written to it by this session */
+    bool console_truncated;          /* CONSOLE_LOG_MAX was reached */
     char console_tail[CONSOLE_TAIL]; /* ring of the last console bytes */
     size_t tail_pos;
     bool tail_wrapped;
@@ -27,8 +31,6 @@ struct session {
     char rbuf[8192];
     size_t rpos, rlen;
     long next_id;
-    double started;                  /* monotonic time qemu was started */
-    int boots;                       /* hellos seen */
 };
 
 enum wait_status {
@@ -44,7 +46,9 @@ enum wait_status {
 bool session_start(struct session *s, const struct vm_spec *spec, const char *console_log_path, char *err,
                    size_t errlen);
 enum wait_status session_wait(struct session *s, double timeout_s, struct guest_msg *msg, char *why, size_t whylen);
-bool session_send(struct session *s, const char *line);
+/* Send a whole line within timeout_s; false with errno (ETIMEDOUT when the
+ * guest reads nothing and the socket stays full). */
+bool session_send(struct session *s, const char *line, double timeout_s);
 /* Stop qemu (if running) and close the log. */
 void session_end(struct session *s);
 /* The last lines of the console, for a failure's reason (malloc'd). */
