@@ -31,6 +31,7 @@ setup_file() {
 }
 
 load report_lookup
+load procs
 
 @test "sysvinit: exit 0; every scenario that needs no systemd passes, the others skip saying so" {
     cat "$M_OUT/good.log"
@@ -74,6 +75,20 @@ load report_lookup
 }
 
 @test "no qemu left behind" {
-    run pgrep -x qemu-system-x86_64
+    assert_no_qemu_of "$M_OUT/"
+}
+
+# The check above is only worth something if it can fail: a process named
+# like qemu (comm cut to qemu-system-x86) with this run's out dir in its
+# command line must be found.
+@test "negative control: a live qemu of the run makes the no-qemu check fail" {
+    local fake=$BATS_TEST_TMPDIR/qemu-system-x86_64
+    cp "$(command -v sleep)" "$fake"
+    "$fake" 30 "$M_OUT/work/fake-overlay" &
+    local pid=$!
+    run assert_no_qemu_of "$M_OUT/"
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
     [ "$status" -eq 1 ]
+    [[ "$output" == *"qemu still running for $M_OUT/: $pid"* ]]
 }

@@ -27,6 +27,7 @@ setup_file() {
 }
 
 load report_lookup
+load procs
 
 @test "with the package, portcheck exits 0 and every scenario passes" {
     cat "$VM_OUT/good.log"
@@ -120,8 +121,22 @@ load report_lookup
 }
 
 @test "no qemu process is left behind" {
-    run pgrep -x qemu-system-x86_64
+    assert_no_qemu_of "$VM_OUT/"
+}
+
+# The check above is only worth something if it can fail: a process named
+# like qemu (comm cut to qemu-system-x86) with this run's out dir in its
+# command line must be found.
+@test "negative control: a live qemu of the run makes the no-qemu check fail" {
+    local fake=$BATS_TEST_TMPDIR/qemu-system-x86_64
+    cp "$(command -v sleep)" "$fake"
+    "$fake" 30 "$VM_OUT/work/fake-overlay" &
+    local pid=$!
+    run assert_no_qemu_of "$VM_OUT/"
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
     [ "$status" -eq 1 ]
+    [[ "$output" == *"qemu still running for $VM_OUT/: $pid"* ]]
 }
 
 @test "the host's own ip_unprivileged_port_start is unchanged" {

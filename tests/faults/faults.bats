@@ -665,6 +665,185 @@ interrupted() {
     survived concurrent-runs
 }
 
+# ------------------------------------------- reliability, round two (issue 15)
+
+# A qemu that starts, never boots and writes nothing: the run waits on it.
+# Its arguments carry the out dir, so the suite finds (and sweeps) it.
+# Named like qemu, so that its comm (qemu-system-x86) is found as one.
+sleepy_qemu() {
+    printf '#!/bin/bash\n# a qemu that never boots\nwhile :; do sleep 0.2; done\n' > "$1"
+    chmod +x "$1"
+}
+
+# unit_child_of PID: the unit process portcheck PID forked (the parent of
+# the run's first qemu), once that qemu is up.
+unit_child_of_qemu() { awk '{print $4}' "/proc/$1/stat"; }
+
+@test "fault: a stale unit result from an earlier run is never read as this run's pass (unit child SIGKILLed)" {
+    injected stale-unit-result
+    fake_images "$T/images"
+    sleepy_qemu "$T/qemu-system-x86_64"
+    pc_start stale --accel tcg --agent "$AGENT" --images-dir "$T/images" --image img --qemu "$T/qemu-system-x86_64" \
+        --scenario baseline --jobs 1 --timeout-scale 0.5
+    # What a killed earlier run would have left under the unit's name (run
+    # 1's child wrote its pass, then died), planted after this run's fork;
+    # then this run's unit dies mid-boot. The old code read it as a pass.
+    q=$(wait_qemu "$FO/stale/out/work" 60)
+    unit=$(unit_child_of_qemu "$q")
+    [ -n "$unit" ] && [ "$unit" != "$PC_PID" ]
+    jq -n '{image:"img", scenarios:[{name:"baseline", status:"pass", seconds:1, reason:"", checks:[]}], boots:[]}' \
+        > "$FO/stale/out/work/img.vm1.result.json"
+    kill -9 "$unit"
+    pc_finish stale
+    cat "$FO/stale/log"
+    [ "$(rc_of stale)" = 2 ]
+    [ "$(scen stale img baseline status)" = error ]
+    [[ "$(scen stale img baseline reason)" == *"killed by signal 9"* ]]
+    # Only what was asked for: no row from the planted file.
+    [ "$(jq '[.runs[0].scenarios[].name] == ["baseline"]' "$(report_of stale)")" = true ]
+    [ ! -e "$FO/stale/out/work/img.vm1.result.json" ]
+    gone_within 5 "$q"
+    survived stale-unit-result
+}
+
+@test "fault: a result file of another run (a foreign nonce) is ignored even after a clean exit" {
+    injected foreign-unit-result
+    fake_images "$T/images"
+    sleepy_qemu "$T/qemu-system-x86_64"
+    # The unit writes its own stamped result at the end; replace it, between
+    # its write and the parent's read, with one stamped by another run. The
+    # window is made wide by a qemu that never boots and a short deadline:
+    # the file appears only at the end, so a watcher swaps it as it appears.
+    pc_start foreign --accel tcg --agent "$AGENT" --images-dir "$T/images" --image img --qemu "$T/qemu-system-x86_64" \
+        --scenario baseline --jobs 1 --timeout-scale 0.03
+    f=$FO/foreign/out/work/img.vm1.result.json
+    # Right for image, shard and scenarios; wrong only in its nonce.
+    jq -n '{nonce:"0000000000000000000000000000dead", image:"img", shard:0, scenarios:["baseline"],
+            result:{image:"img", boots:[], scenarios:[{name:"baseline", status:"pass", seconds:1, reason:"", checks:[]}]}}' \
+        > "$T/foreign.json"
+    swapped=
+    # Builtins only while waiting: the parent reads the file within 0.2 s
+    # of the unit's exit, and the swap must come first.
+    while [ -z "$swapped" ] && kill -0 "$PC_PID" 2>/dev/null; do
+        [ -e "$f" ] && mv -f "$T/foreign.json" "$f" && swapped=1
+    done
+    pc_finish foreign
+    cat "$FO/foreign/log"
+    [ -n "$swapped" ]
+    [ "$(scen foreign img baseline status)" = error ]
+    [[ "$(scen foreign img baseline reason)" == *"not this run's (stale or foreign)"* ]]
+    survived foreign-unit-result
+}
+
+@test "fault: two runs on one out dir: the second is refused (one line naming the lock and the holder), the first is untouched" {
+    injected two-runs-one-out
+    fake_images "$T/images"
+    sleepy_qemu "$T/qemu-system-x86_64"
+    pc_start twoA --accel tcg --agent "$AGENT" --images-dir "$T/images" --image img --qemu "$T/qemu-system-x86_64" \
+        --scenario baseline --jobs 1 --timeout-scale 0.2
+    q=$(wait_qemu "$FO/twoA/out/work" 60)
+    overlay=$FO/twoA/out/work/img/disk.qcow2
+    [ -e "$overlay" ]
+    run -2 timeout 20 "$PC" run --out "$FO/twoA/out" --accel tcg --agent "$AGENT" --images-dir "$T/images" \
+        --image img --qemu "$T/qemu-system-x86_64" --scenario baseline
+    echo "$output"
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == "portcheck: output directory $FO/twoA/out is in use by another run (pid $PC_PID, started "*"; lock $FO/twoA/out/.portcheck.lock): wait for it or pass another --out" ]]
+    # B deleted nothing of A's.
+    [ -e "$overlay" ] && [ -d "/proc/$q" ]
+    kill -TERM "$PC_PID"
+    pc_finish twoA TERM
+    gone_within 5 "$q"
+    rejected two-runs-one-out
+    survived two-runs-one-out
+}
+
+@test "fault: a symlink planted in the out dir is never written through; unsafe out dirs are refused" {
+    injected planted-symlink
+    fake_images "$T/images"
+    printf '#!/bin/sh\necho "fake-qemu: no" >&2\nexit 1\n' > "$T/qemu"
+    chmod +x "$T/qemu"
+    victim=$T/victim
+    echo "precious" > "$victim"
+    out=$FO/symlink/out
+    rm -rf "$FO/symlink"
+    mkdir -p "$out/logs/img" "$out/work"
+    chmod 0755 "$out" "$out/logs" "$out/logs/img" "$out/work"
+    ln -s "$victim" "$out/logs/img/01-baseline.console.log"
+    ln -s "$victim" "$out/report.json"
+    run -2 timeout 60 "$PC" run --out "$out" --accel tcg --agent "$AGENT" --images-dir "$T/images" --image img \
+        --qemu "$T/qemu" --scenario baseline
+    [ "$(cat "$victim")" = precious ]
+    jq -e '.runs[0].scenarios[0].status == "error"' "$out/report.json"
+    [[ "$(jq -r '.runs[0].scenarios[0].reason' "$out/report.json")" == *"console log"*"symbolic links"* ]]
+    [ ! -L "$out/report.json" ]
+    # Directories others may write into, or another user's, are refused before anything starts.
+    for how in group world; do
+        d=$T/out-$how
+        mkdir -p "$d"
+        [ $how = group ] && chmod 0775 "$d" || chmod 0757 "$d"
+        run -2 timeout 20 "$PC" run --out "$d" --accel tcg --agent "$AGENT" --images-dir "$T/images" --image img \
+            --qemu "$T/qemu" --scenario baseline
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" == *"output directory $d is writable by group or others: pass --out with a directory of your own"* ]]
+        [ ! -e "$d/work" ] && [ ! -e "$d/report.json" ]
+        rejected "unsafe out dir ($how-writable)"
+    done
+    d=$T/out-nobody
+    mkdir -p "$d/logs"
+    chown nobody "$d/logs"
+    run -2 timeout 20 "$PC" run --out "$d" --accel tcg --agent "$AGENT" --images-dir "$T/images" --image img \
+        --qemu "$T/qemu" --scenario baseline
+    [[ "$output" == *"output directory $d/logs is owned by another user"* ]]
+    rejected "out dir owned by another user"
+    survived planted-symlink
+}
+
+@test "fault: a guest flooding its console: the log stops at 16 MiB and the reason says so" {
+    injected console-flood
+    fake_images "$T/images"
+    # qemu's console is fd 3: 40 MiB of text there, then silence.
+    printf '#!/bin/bash\n# %s\nhead -c 41943040 /dev/zero | tr "\\0" "x" >&3\nwhile :; do sleep 0.2; done\n' "$T/qemu" > "$T/qemu"
+    chmod +x "$T/qemu"
+    pc flood --accel tcg --agent "$AGENT" --images-dir "$T/images" --image img --qemu "$T/qemu" \
+        --scenario baseline --jobs 1 --timeout-scale 0.05
+    log=$FO/flood/out/$(scen flood img baseline console_log)
+    size=$(stat -c %s "$log")
+    echo "console log: $size bytes; reason: $(scen flood img baseline reason)"
+    [ "$size" -le $((16 * 1024 * 1024 + 4096)) ]
+    [ "$size" -ge $((16 * 1024 * 1024 - 8192)) ]
+    tail -n 1 "$log" | grep -q "console log cut at 16 MiB"
+    [[ "$(scen flood img baseline reason)" == *"console log cut at 16 MiB (the guest flooded it)"* ]]
+    survived console-flood
+}
+
+@test "fault: a unit stuck outside every guest deadline (SIGSTOPped) is killed at the unit's own deadline" {
+    injected stuck-unit
+    fake_images "$T/images"
+    sleepy_qemu "$T/qemu-system-x86_64"
+    pc_start stuck --accel tcg --agent "$AGENT" --images-dir "$T/images" --image img --qemu "$T/qemu-system-x86_64" \
+        --scenario baseline --jobs 1 --timeout-scale 0.02
+    q=$(wait_qemu "$FO/stuck/out/work" 60)
+    unit=$(unit_child_of_qemu "$q")
+    kill -STOP "$unit"
+    pc_finish stuck
+    cat "$FO/stuck/log"
+    [ "$(rc_of stuck)" = 2 ]
+    [[ "$(scen stuck img baseline reason)" == *"killed by signal 9 at its deadline"* ]]
+    # Deadline (60 + 330) x 0.02 = 7.8 s, then the 2 s grace: well under a minute.
+    awk -v s="$(cat "$FO/stuck/seconds")" 'BEGIN { exit !(s < 40) }'
+    gone_within 5 "$q"
+    survived stuck-unit
+}
+
+@test "security: every fork of the harness goes through spawn_fork (PDEATHSIG, then the parent re-checked)" {
+    run grep -rn --include=*.c -E '\bfork\(\)' harness/src
+    echo "$output"
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == harness/src/base/spawn.c:* ]]
+    grep -q 'prctl(PR_SET_PDEATHSIG, deathsig) != 0 || getppid() != parent' harness/src/base/spawn.c
+}
+
 # ------------------------------------------------------------- the ledger
 
 @test "every fault job finished; no portcheck run crashed" {

@@ -37,29 +37,8 @@ host_value() { cat /proc/sys/net/ipv4/ip_unprivileged_port_start; }
 now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
-# procs_with TEXT: pids (other than this shell) whose command line holds
-# TEXT. Reads /proc with builtins only, so no helper process matches itself.
-procs_with() {
-    local text=$1 p args
-    for p in /proc/[0-9]*; do
-        [ "${p#/proc/}" = "$BASHPID" ] && continue
-        args=()
-        { mapfile -d '' args < "$p/cmdline"; } 2> /dev/null || continue
-        [ ${#args[@]} -gt 0 ] || continue
-        [[ "${args[*]}" == *"$text"* ]] && echo "${p#/proc/}"
-    done
-    return 0
-}
-
-# qemu_with TEXT: the qemu processes among them.
-qemu_with() {
-    local p comm
-    for p in $(procs_with "$1"); do
-        comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
-        [[ "$comm" == qemu-system* ]] && echo "$p"
-    done
-    return 0
-}
+# procs_with and qemu_with: tests/procs.bash.
+source "$REPO/tests/procs.bash"
 
 # wait_qemu TEXT SECONDS: the first qemu of that run, once it is up.
 wait_qemu() {

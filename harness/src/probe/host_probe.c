@@ -2,9 +2,11 @@
 #define _GNU_SOURCE
 #include "probe/host_probe.h"
 
+#include "base/spawn.h"
 #include "base/util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
@@ -111,8 +113,7 @@ bool host_try_bind_as(uid_t uid, gid_t gid, const int *ports, size_t n, char (*r
         return false;
     }
     /* Nothing buffered may be written twice, by parent and child. */
-    pid_t pid = fflush(NULL) == 0 ? fork() : -1;
-    if (pid < 0) {
+    if (fflush(NULL) != 0) {
         int saved = errno;
         bool closed = close(p[0]) == 0;
         closed = close(p[1]) == 0 && closed;
@@ -120,6 +121,7 @@ bool host_try_bind_as(uid_t uid, gid_t gid, const int *ports, size_t n, char (*r
                  closed ? "" : " (and closing its pipe failed)");
         return false;
     }
+    pid_t pid = spawn_fork(SIGKILL, false);
     if (pid == 0) {
         /* One line per port, "PORT RESULT", or "! WHY" if the drop failed. */
         char line[128];

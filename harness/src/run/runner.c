@@ -778,9 +778,11 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
             }
         }
         if (r.console_truncated || r.s.console_truncated) {
-            size_t used = strlen(r.reason);
-            snprintf(r.reason + used, sizeof r.reason - used, "%sconsole log cut at %u MiB (the guest flooded it)",
-                     used ? "; " : "", CONSOLE_LOG_MAX >> 20);
+            /* First: the reason's tail may be the flood itself. */
+            char rest[sizeof r.reason];
+            snprintf(rest, sizeof rest, "%s", r.reason);
+            snprintf(r.reason, sizeof r.reason, "console log cut at %u MiB (the guest flooded it)%s%.900s",
+                     CONSOLE_LOG_MAX >> 20, rest[0] ? "; " : "", rest);
         }
         double secs = now_monotonic() - t0;
         const char *rel = r.console_log ? r.console_log + strlen(cfg->out_dir) + 1 : NULL;

@@ -18,8 +18,11 @@
 #include <unistd.h>
 
 /* A unit that outlives every deadline the runner could wait on is stuck
- * outside them: SIGTERM, then SIGKILL after this grace. */
+ * outside them: SIGTERM, then SIGKILL after this grace. Both the slack
+ * and the grace scale with --timeout-scale, as every other deadline does. */
+#define UNIT_SLACK 60.0
 #define UNIT_KILL_GRACE 30.0
+#define UNIT_KILL_GRACE_MIN 2.0
 
 struct unit {
     size_t image;
@@ -29,6 +32,7 @@ struct unit {
     pid_t pid;
     double deadline;     /* monotonic; 0 until started */
     bool terminated;     /* SIGTERM sent for the deadline */
+    double grace;        /* from SIGTERM to SIGKILL */
     json_t *result;
     char why[256];       /* why there is no result, when there is none */
 };
@@ -110,10 +114,13 @@ static void start_unit(const struct run_config *cfg, const struct image_info *im
         die_errno("cannot remove the old unit result %s", path);
     size_t n;
     const struct scenario *const *list = unit_scenarios(cfg, u, &n);
-    double budget = 60;
+    double budget = UNIT_SLACK * cfg->timeout_scale;
     for (size_t i = 0; i < n; i++)
         budget += runner_worst_case_seconds(cfg, list[i]);
     u->deadline = now_monotonic() + budget;
+    u->grace = UNIT_KILL_GRACE * cfg->timeout_scale;
+    if (u->grace < UNIT_KILL_GRACE_MIN)
+        u->grace = UNIT_KILL_GRACE_MIN;
     fflush(NULL);
     /* Killed outright, portcheck cannot forward SIGTERM: the kernel does. */
     pid_t pid = spawn_fork(SIGTERM, false);
@@ -215,7 +222,7 @@ static void enforce_deadlines(struct unit *units, size_t nunits)
             progress_note("-", "a VM process passed its deadline: stopping it");
             kill(u->pid, SIGTERM);
             u->terminated = true;
-        } else if (now >= u->deadline + UNIT_KILL_GRACE) {
+        } else if (now >= u->deadline + u->grace) {
             kill(u->pid, SIGKILL);
         }
     }
