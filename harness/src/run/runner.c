@@ -707,6 +707,47 @@ static bool run_prerequisites(struct runner *r, const struct scenario *sc)
     return true;
 }
 
+/* One scenario that can run: continue the previous VM or start its own,
+ * run its steps, and decide from the checks. Returns its report entry. */
+static json_t *run_scenario(struct runner *r, const struct scenario *sc, const struct scenario *previous)
+{
+    double t0 = now_monotonic();
+    struct checks checks = {0};
+    const char *status;
+    bool continues = sc->after && previous && r->alive && strcmp(sc->after, previous->name) == 0;
+    bool ok = continues ? true : sc->after ? run_prerequisites(r, sc) : fresh_vm(r, sc);
+    for (size_t k = 0; ok && k < scenario_nsteps(sc); k++)
+        ok = run_step(r, &sc->steps[k], &checks);
+    if (!ok) {
+        status = "error";
+        /* A step that failed half-way leaves the VM in an unknown state:
+         * the next scenario starts from a fresh one. */
+        stop_vm(r);
+        r->state = RUN_FAILED;
+    } else {
+        status = checks_all_ok(&checks) ? "pass" : "fail";
+        if (!checks_all_ok(&checks) && !r->reason[0]) {
+            cleanup_free char *first = checks_first_failure(&checks);
+            snprintf(r->reason, sizeof r->reason, "%s", first);
+        }
+    }
+    if (r->console_truncated || r->s.console_truncated) {
+        /* First: the reason's tail may be the flood itself. */
+        char rest[sizeof r->reason];
+        snprintf(rest, sizeof rest, "%s", r->reason);
+        snprintf(r->reason, sizeof r->reason, "console log cut at %u MiB (the guest flooded it)%s%.900s",
+                 CONSOLE_LOG_MAX >> 20, rest[0] ? "; " : "", rest);
+    }
+    double secs = now_monotonic() - t0;
+    const char *rel = r->console_log ? r->console_log + strlen(r->cfg->out_dir) + 1 : NULL;
+    json_t *entry = scenario_json(sc, status, secs, r->reason, &checks, rel);
+    if (r->state == RUN_FAILED && wait_status_name(r->ended_by))
+        json_object_set_new(entry, "ended_by", json_string(wait_status_name(r->ended_by)));
+    enter(r, r->state == RUN_FAILED ? RUN_FAILED : RUN_DONE, "%s: %s in %.1f s%s%s", sc->name, status, secs,
+          r->reason[0] ? " - " : "", r->reason);
+    return entry;
+}
+
 json_t *runner_run_image(const struct run_config *cfg, const struct image_info *img)
 {
     struct runner r = {.cfg = cfg, .img = img};
@@ -738,9 +779,6 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
     const struct scenario *previous = NULL;
     for (size_t i = 0; i < cfg->nwanted; i++) {
         const struct scenario *sc = cfg->wanted[i];
-        double t0 = now_monotonic();
-        struct checks checks = {0};
-        const char *status;
         r.reason[0] = '\0';
         r.ended_by = WAIT_MSG;
         r.console_truncated = false;
@@ -760,38 +798,7 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
             continue;
         }
         enter(&r, r.alive ? RUN_RUNNING : RUN_IDLE, "%s: start", sc->name);
-        bool continues = sc->after && previous && r.alive && strcmp(sc->after, previous->name) == 0;
-        bool ok = continues ? true : sc->after ? run_prerequisites(&r, sc) : fresh_vm(&r, sc);
-        for (size_t k = 0; ok && k < scenario_nsteps(sc); k++)
-            ok = run_step(&r, &sc->steps[k], &checks);
-        if (!ok) {
-            status = "error";
-            /* A step that failed half-way leaves the VM in an unknown state:
-             * the next scenario starts from a fresh one. */
-            stop_vm(&r);
-            r.state = RUN_FAILED;
-        } else {
-            status = checks_all_ok(&checks) ? "pass" : "fail";
-            if (!checks_all_ok(&checks) && !r.reason[0]) {
-                cleanup_free char *first = checks_first_failure(&checks);
-                snprintf(r.reason, sizeof r.reason, "%s", first);
-            }
-        }
-        if (r.console_truncated || r.s.console_truncated) {
-            /* First: the reason's tail may be the flood itself. */
-            char rest[sizeof r.reason];
-            snprintf(rest, sizeof rest, "%s", r.reason);
-            snprintf(r.reason, sizeof r.reason, "console log cut at %u MiB (the guest flooded it)%s%.900s",
-                     CONSOLE_LOG_MAX >> 20, rest[0] ? "; " : "", rest);
-        }
-        double secs = now_monotonic() - t0;
-        const char *rel = r.console_log ? r.console_log + strlen(cfg->out_dir) + 1 : NULL;
-        json_t *entry = scenario_json(sc, status, secs, r.reason, &checks, rel);
-        if (r.state == RUN_FAILED && wait_status_name(r.ended_by))
-            json_object_set_new(entry, "ended_by", json_string(wait_status_name(r.ended_by)));
-        json_array_append_new(list, entry);
-        enter(&r, r.state == RUN_FAILED ? RUN_FAILED : RUN_DONE, "%s: %s in %.1f s%s%s", sc->name, status, secs,
-              r.reason[0] ? " - " : "", r.reason);
+        json_array_append_new(list, run_scenario(&r, sc, previous));
         previous = sc;
     }
     stop_vm(&r);
