@@ -94,7 +94,7 @@ load procs
 }
 
 @test "bind results come with proof of no privilege" {
-    run -0 jq -e '[.runs[0].scenarios[].checks[] | select(.what=="unprivileged") | .got | startswith("uid=65534 gid=65534 groups=0 capeff=0000000000000000 nnp=1")] | all' "$VM_OUT/good/report.json"
+    run -0 jq -e '[.runs[0].scenarios[].checks[] | select(.what=="unprivileged") | .got | startswith("uid=65534 gid=65534 groups=0 capprm=0000000000000000 capinh=0000000000000000 capeff=0000000000000000 capamb=0000000000000000 capbnd=0000000000000000 nnp=1")] | all' "$VM_OUT/good/report.json"
 }
 
 @test "report.json has the documented shape and boot times" {

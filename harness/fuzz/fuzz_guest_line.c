@@ -31,7 +31,7 @@
         }                                                                                              \
     } while (0)
 
-static struct checks checks; /* 80 KB: not on the stack */
+static struct checks checks; /* 170 KB: not on the stack */
 
 static void field_ok(const char *s, size_t size, int token)
 {
@@ -72,7 +72,11 @@ static void judge(const char *line, size_t len)
     }
     if (msg.kind == MSG_FACTS) {
         REQUIRE(msg.proof.present);
+        field_ok(msg.proof.cap_prm, sizeof msg.proof.cap_prm, 1);
+        field_ok(msg.proof.cap_inh, sizeof msg.proof.cap_inh, 1);
         field_ok(msg.proof.cap_eff, sizeof msg.proof.cap_eff, 1);
+        field_ok(msg.proof.cap_amb, sizeof msg.proof.cap_amb, 1);
+        field_ok(msg.proof.cap_bnd, sizeof msg.proof.cap_bnd, 1);
         static const int starts[] = {80, 1024};
         for (size_t k = 0; k < 2; k++) {
             memset(&checks, 0, sizeof checks);
@@ -86,7 +90,10 @@ static void judge(const char *line, size_t len)
                 snprintf(want, sizeof want, "%d", starts[k]);
                 REQUIRE(proof_is_unprivileged(&msg.proof));
                 REQUIRE(strcmp(msg.sysctl, want) == 0);
-                REQUIRE(msg.proof.uid != 0 && strcmp(msg.proof.cap_eff, "0000000000000000") == 0);
+                REQUIRE(msg.proof.uid != 0 && strcmp(msg.proof.cap_prm, "0000000000000000") == 0 &&
+                        strcmp(msg.proof.cap_inh, "0000000000000000") == 0 &&
+                        strcmp(msg.proof.cap_eff, "0000000000000000") == 0 &&
+                        strcmp(msg.proof.cap_amb, "0000000000000000") == 0);
             }
         }
     }

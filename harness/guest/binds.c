@@ -17,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,6 +66,63 @@ static const char *try_bind(int family, int type, int port)
     return result;
 }
 
+/* The highest capability this kernel knows, from /proc/sys/kernel/cap_last_cap
+ * (a kernel newer than our headers may know more than CAP_LAST_CAP). */
+static int cap_last_cap(char *err, size_t errlen)
+{
+    char text[32], *end;
+    long last;
+
+    if (read_small_file("/proc/sys/kernel/cap_last_cap", text, sizeof text) < 0) {
+        snprintf(err, errlen, "reading /proc/sys/kernel/cap_last_cap: %s", strerror(errno));
+        return -1;
+    }
+    errno = 0;
+    last = strtol(text, &end, 10);
+    if (errno || end == text || (*end && *end != '\n') || last < 0 || last > 63) {
+        snprintf(err, errlen, "/proc/sys/kernel/cap_last_cap holds '%.16s', not a capability number", text);
+        return -1;
+    }
+    return (int)last;
+}
+
+/* While still root: empty the bounding set, so that nothing this process
+ * execs can gain a capability back, and the ambient set, which setuid()
+ * would clear anyway but only as a side effect we do not want to rely on. */
+static int drop_bounding_and_ambient(char *err, size_t errlen)
+{
+    int last = cap_last_cap(err, errlen);
+
+    if (last < 0)
+        return -1;
+    for (int cap = 0; cap <= last; cap++)
+        if (prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0) < 0) {
+            snprintf(err, errlen, "prctl(PR_CAPBSET_DROP, %d): %s", cap, strerror(errno));
+            return -1;
+        }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
+        snprintf(err, errlen, "prctl(PR_CAP_AMBIENT_CLEAR_ALL): %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* setuid() away from root empties the permitted and effective sets but
+ * keeps the inheritable one: empty all three. capset(2) directly, so the
+ * static agent needs no libcap. */
+static int clear_capability_sets(char *err, size_t errlen)
+{
+    struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capset, &header, data) < 0) {
+        snprintf(err, errlen, "capset(all sets empty): %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static int drop_privilege(char *err, size_t errlen)
 {
     uid_t ru, eu, su;
@@ -73,6 +132,8 @@ static int drop_privilege(char *err, size_t errlen)
         snprintf(err, errlen, "setgroups(0): %s", strerror(errno));
         return -1;
     }
+    if (drop_bounding_and_ambient(err, errlen) < 0)
+        return -1;
     if (setgid(BINDS_GID) < 0) {
         snprintf(err, errlen, "setgid(%d): %s", BINDS_GID, strerror(errno));
         return -1;
@@ -93,6 +154,8 @@ static int drop_privilege(char *err, size_t errlen)
                  (unsigned)ru, (unsigned)eu, (unsigned)su, (unsigned)rg, (unsigned)eg, (unsigned)sg);
         return -1;
     }
+    if (clear_capability_sets(err, errlen) < 0)
+        return -1;
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
         snprintf(err, errlen, "prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
         return -1;
@@ -111,30 +174,48 @@ static char *status_field(char *status, const char *key)
     return NULL;
 }
 
+/* The five capability sets of /proc/self/status, each reported as the
+ * kernel prints it: 16 hex digits. */
+static const struct {
+    const char *status_key, *proof_key;
+} cap_sets[] = {
+    { "CapPrm", "cap_prm" }, { "CapInh", "cap_inh" }, { "CapEff", "cap_eff" },
+    { "CapAmb", "cap_amb" }, { "CapBnd", "cap_bnd" },
+};
+#define N_CAP_SETS (sizeof cap_sets / sizeof cap_sets[0])
+
 /* What the kernel says about this process, not what we think we did. */
 static json_t *read_proof(char *err, size_t errlen)
 {
     char status[16384];
-    char *uid, *gid, *groups, *cap, *nnp, *end;
+    char *uid, *gid, *groups, *nnp, *end;
     long long ruid, euid, rgid, egid, no_new_privs;
     long long ngroups = 0;
-    char capeff[17];
+    char caps[N_CAP_SETS][17];
+    json_t *proof;
 
     if (read_small_file("/proc/self/status", status, sizeof status) < 0) {
         snprintf(err, errlen, "reading /proc/self/status: %s", strerror(errno));
         return NULL;
     }
+    for (size_t i = 0; i < N_CAP_SETS; i++) {
+        char *cap = status_field(status, cap_sets[i].status_key);
+
+        if (!cap || sscanf(cap, " %16[0-9a-fA-F]", caps[i]) != 1) {
+            snprintf(err, errlen, "/proc/self/status lacks a readable %s", cap_sets[i].status_key);
+            return NULL;
+        }
+    }
     uid = status_field(status, "Uid");
     gid = status_field(status, "Gid");
     groups = status_field(status, "Groups");
-    cap = status_field(status, "CapEff");
     nnp = status_field(status, "NoNewPrivs");
-    if (!uid || !gid || !groups || !cap || !nnp) {
-        snprintf(err, errlen, "/proc/self/status lacks one of Uid, Gid, Groups, CapEff, NoNewPrivs");
+    if (!uid || !gid || !groups || !nnp) {
+        snprintf(err, errlen, "/proc/self/status lacks one of Uid, Gid, Groups, NoNewPrivs");
         return NULL;
     }
     if (sscanf(uid, "%lld %lld", &ruid, &euid) != 2 || sscanf(gid, "%lld %lld", &rgid, &egid) != 2 ||
-        sscanf(cap, " %16[0-9a-fA-F]", capeff) != 1 || sscanf(nnp, "%lld", &no_new_privs) != 1) {
+        sscanf(nnp, "%lld", &no_new_privs) != 1) {
         snprintf(err, errlen, "cannot parse /proc/self/status");
         return NULL;
     }
@@ -144,12 +225,22 @@ static json_t *read_proof(char *err, size_t errlen)
     for (char *save = NULL, *g = strtok_r(groups, " \t", &save); g; g = strtok_r(NULL, " \t", &save))
         ngroups++;
     /* Real and effective must agree for the id to mean anything. */
-    return json_pack("{s:I, s:I, s:I, s:s, s:I}",
-                     "uid", ruid == euid ? ruid : -1LL,
-                     "gid", rgid == egid ? rgid : -1LL,
-                     "groups", ngroups,
-                     "cap_eff", capeff,
-                     "no_new_privs", no_new_privs);
+    proof = json_pack("{s:I, s:I, s:I}",
+                      "uid", ruid == euid ? ruid : -1LL,
+                      "gid", rgid == egid ? rgid : -1LL,
+                      "groups", ngroups);
+    for (size_t i = 0; proof && i < N_CAP_SETS; i++)
+        if (json_object_set_new(proof, cap_sets[i].proof_key, json_string(caps[i])) < 0) {
+            json_decref(proof);
+            proof = NULL;
+        }
+    if (proof && json_object_set_new(proof, "no_new_privs", json_integer(no_new_privs)) < 0) {
+        json_decref(proof);
+        proof = NULL;
+    }
+    if (!proof)
+        snprintf(err, errlen, "out of memory");
+    return proof;
 }
 
 static json_t *do_binds(void)

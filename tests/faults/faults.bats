@@ -375,7 +375,7 @@ run_in_tmpfs() {
     [ "${lines[1]}" = "facts pass" ]
     run -0 facts perfect 1024
     [ "${lines[1]}" = "facts pass" ]
-    for mode in root capeff; do
+    for mode in root capeff capinh; do
         run -0 facts "$mode" 80
         echo "$output"
         [ "${lines[1]}" = "facts fail 29" ]
@@ -392,8 +392,17 @@ run_in_tmpfs() {
         run -0 "$VERDICT" 80 <<< "$line"
         [ "${lines[0]}" = "facts fail 29" ]
     done
-    run -0 "$VERDICT" 80 <<< "${perfect/0000000000000000/0000000000000C00}"
-    [[ "${lines[0]}" == "error: field 'cap_eff' is not 16 hex digits" ]]
+    # Each capability set: CAP_NET_BIND_SERVICE in any of the four that must
+    # be empty fails; in the bounding set alone it is reported, not required;
+    # uppercase (not what the kernel prints) or a missing set is a protocol error.
+    for set in cap_prm cap_inh cap_eff cap_amb cap_bnd; do
+        run -0 "$VERDICT" 80 <<< "$(sed "s/\"$set\":\"0*\"/\"$set\":\"0000000000000400\"/" <<< "$perfect")"
+        if [ "$set" = cap_bnd ]; then [ "${lines[0]}" = "facts pass" ]; else [ "${lines[0]}" = "facts fail 29" ]; fi
+        run -0 "$VERDICT" 80 <<< "$(sed "s/\"$set\":\"0*\"/\"$set\":\"0000000000000C00\"/" <<< "$perfect")"
+        [ "${lines[0]}" = "error: field '$set' is not 16 hex digits" ]
+        run -0 "$VERDICT" 80 <<< "$(sed "s/\"$set\":\"0*\",//" <<< "$perfect")"
+        [ "${lines[0]}" = "error: field '$set' missing or not a string" ]
+    done
     run -0 facts claimpass 1024
     [[ "${lines[1]}" == "facts fail "* ]] && [[ "${lines[2]}" == "  - sysctl expected 1024 got 80" ]]
     run -0 facts noproof 80
@@ -563,22 +572,33 @@ guest_outcome() {
     survived guest-claims-pass
 }
 
+# The proof check failed with got starting GOT, and every other failed check
+# is a bind that failed only for want of proof (its value was right).
+fails_on_privilege_alone() {
+    local job=$1 got=$2
+    guest_outcome "$job" kernel-cmdline fail \
+        "unprivileged: expected uid!=0 gid!=0 groups=0 capprm=0 capinh=0 capeff=0 capamb=0 capbnd=any nnp=1, got $got"
+    jq -e '[.runs[0].scenarios[0].checks[] | select(.ok | not) | select(.what != "unprivileged" and .got != .expect)] | length == 0' \
+        "$(report_of "$job")"
+}
+
 @test "fault: facts exactly right but bound as uid 0 with every capability: fail on privilege alone" {
     injected guest-root
-    guest_outcome guest_root kernel-cmdline fail "unprivileged: expected uid!=0 gid!=0 groups=0 capeff=0 nnp=1, got uid=0"
-    # Every failed check is the proof, or a bind that failed only for want of it.
-    jq -e '[.runs[0].scenarios[0].checks[] | select(.ok | not) | select(.what != "unprivileged" and .got != .expect)] | length == 0' \
-        "$(report_of guest_root)"
+    fails_on_privilege_alone guest_root "uid=0 gid=0 groups=0 capprm=000001ffffffffff capinh=0000000000000000 capeff=000001ffffffffff"
     jq -e '[.runs[0].scenarios[0].checks[] | select(.what == "tcp4:80")][0] | .got == "ok" and .ok == false' "$(report_of guest_root)"
     survived guest-root
 }
 
 @test "fault: facts exactly right but with CAP_NET_BIND_SERVICE effective: fail on privilege alone" {
     injected guest-capeff
-    guest_outcome guest_capeff kernel-cmdline fail "unprivileged: expected uid!=0 gid!=0 groups=0 capeff=0 nnp=1, got uid=65534 gid=65534 groups=0 capeff=0000000000000400"
-    jq -e '[.runs[0].scenarios[0].checks[] | select(.ok | not) | select(.what != "unprivileged" and .got != .expect)] | length == 0' \
-        "$(report_of guest_capeff)"
+    fails_on_privilege_alone guest_capeff "uid=65534 gid=65534 groups=0 capprm=0000000000000000 capinh=0000000000000000 capeff=0000000000000400 capamb=0000000000000000 capbnd=0000000000000000 nnp=1"
     survived guest-capeff
+}
+
+@test "fault: facts exactly right but with CAP_NET_BIND_SERVICE inheritable: fail on privilege alone" {
+    injected guest-capinh
+    fails_on_privilege_alone guest_capinh "uid=65534 gid=65534 groups=0 capprm=0000000000000000 capinh=0000000000000400 capeff=0000000000000000 capamb=0000000000000000 capbnd=0000000000000000 nnp=1"
+    survived guest-capinh
 }
 
 @test "fault: facts without proof of no privilege: error (protocol), never pass" {

@@ -46,10 +46,15 @@ char *checks_first_failure(const struct checks *c)
     return NULL;
 }
 
+static bool no_caps(const char *set)
+{
+    return strcmp(set, "0000000000000000") == 0;
+}
+
 bool proof_is_unprivileged(const struct proof *p)
 {
-    return p->present && p->uid != 0 && p->gid != 0 && p->groups == 0 &&
-           strcmp(p->cap_eff, "0000000000000000") == 0 && p->no_new_privs == 1;
+    return p->present && p->uid != 0 && p->gid != 0 && p->groups == 0 && no_caps(p->cap_prm) &&
+           no_caps(p->cap_inh) && no_caps(p->cap_eff) && no_caps(p->cap_amb) && p->no_new_privs == 1;
 }
 
 /* "what" or "where:what" */
@@ -90,12 +95,15 @@ void checks_expect_ports_in(struct checks *c, const char *where, const struct gu
     name_in(name, sizeof name, where, "sysctl");
     checks_add(c, name, want, facts->sysctl);
 
-    char proof[64];
-    snprintf(proof, sizeof proof, "uid=%ld gid=%ld groups=%ld capeff=%s nnp=%d", facts->proof.uid,
-             facts->proof.gid, facts->proof.groups, facts->proof.cap_eff, facts->proof.no_new_privs);
-    bool unprivileged = proof_is_unprivileged(&facts->proof);
+    const struct proof *pr = &facts->proof;
+    char proof[sizeof c->v[0].got];
+    snprintf(proof, sizeof proof, "uid=%ld gid=%ld groups=%ld capprm=%s capinh=%s capeff=%s capamb=%s capbnd=%s nnp=%d",
+             pr->uid, pr->gid, pr->groups, pr->cap_prm, pr->cap_inh, pr->cap_eff, pr->cap_amb, pr->cap_bnd,
+             pr->no_new_privs);
+    bool unprivileged = proof_is_unprivileged(pr);
     name_in(name, sizeof name, where, "unprivileged");
-    checks_add_verdict(c, name, "uid!=0 gid!=0 groups=0 capeff=0 nnp=1", proof, unprivileged);
+    checks_add_verdict(c, name, "uid!=0 gid!=0 groups=0 capprm=0 capinh=0 capeff=0 capamb=0 capbnd=any nnp=1", proof,
+                       unprivileged);
 
     for (size_t f = 0; f < PORTCHECK_N_BIND_FAMILIES; f++) {
         for (size_t p = 0; p < PORTCHECK_N_BIND_PORTS; p++) {

@@ -13,8 +13,8 @@
 
 struct check {
     char what[48];   /* "sysctl", "tcp4:80", "boot_id", "run:install" */
-    char expect[48];
-    char got[64];
+    char expect[96]; /* the proof's is the longest */
+    char got[192];
     bool ok;
 };
 
@@ -42,7 +42,10 @@ void checks_expect_ports_in(struct checks *c, const char *where, const struct gu
 void checks_expect_root_binds(struct checks *c, const char *where, const struct guest_msg *facts);
 
 /* Whether the proof in facts shows an unprivileged process: uid and gid not
- * 0, no supplementary groups, no effective capability, no_new_privs. */
+ * 0, no supplementary groups, empty permitted, inheritable, effective and
+ * ambient capability sets, no_new_privs. The bounding set is reported but
+ * not required: with the other four empty and no_new_privs it grants
+ * nothing. */
 bool proof_is_unprivileged(const struct proof *p);
 
 #endif

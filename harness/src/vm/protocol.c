@@ -109,6 +109,15 @@ static bool known_bind(const char *what)
     return false;
 }
 
+static bool get_caps(json_t *proof, const char *key, char *dst, size_t size, char *err, size_t errlen)
+{
+    if (!get_string(proof, key, dst, size, true, err, errlen))
+        return false;
+    if (strlen(dst) != 16 || strspn(dst, "0123456789abcdef") != 16)
+        return fail(err, errlen, "field '%s' is not 16 hex digits", key);
+    return true;
+}
+
 static bool parse_proof(json_t *obj, struct proof *proof, char *err, size_t errlen)
 {
     json_t *p = json_object_get(obj, "proof");
@@ -119,10 +128,12 @@ static bool parse_proof(json_t *obj, struct proof *proof, char *err, size_t errl
         !get_int(p, "gid", 0, 4294967295L, &proof->gid, err, errlen) ||
         !get_int(p, "groups", 0, 65536, &proof->groups, err, errlen) ||
         !get_int(p, "no_new_privs", 0, 1, &nnp, err, errlen) ||
-        !get_string(p, "cap_eff", proof->cap_eff, sizeof proof->cap_eff, true, err, errlen))
+        !get_caps(p, "cap_prm", proof->cap_prm, sizeof proof->cap_prm, err, errlen) ||
+        !get_caps(p, "cap_inh", proof->cap_inh, sizeof proof->cap_inh, err, errlen) ||
+        !get_caps(p, "cap_eff", proof->cap_eff, sizeof proof->cap_eff, err, errlen) ||
+        !get_caps(p, "cap_amb", proof->cap_amb, sizeof proof->cap_amb, err, errlen) ||
+        !get_caps(p, "cap_bnd", proof->cap_bnd, sizeof proof->cap_bnd, err, errlen))
         return false;
-    if (strlen(proof->cap_eff) != 16 || strspn(proof->cap_eff, "0123456789abcdef") != 16)
-        return fail(err, errlen, "field 'cap_eff' is not 16 hex digits");
     proof->no_new_privs = (int)nnp;
     proof->present = true;
     return true;

@@ -19,10 +19,13 @@ enum msg_kind { MSG_HELLO = 1, MSG_FACTS, MSG_RAN, MSG_BYE, MSG_ERROR };
 extern const char *const proto_bind_families[PORTCHECK_N_BIND_FAMILIES];
 extern const int proto_bind_ports[PORTCHECK_N_BIND_PORTS];
 
+/* What the kernel said about the process that made the binds. Each cap_*
+ * is one capability set of /proc/self/status as 16 lowercase hex digits:
+ * permitted, inheritable, effective, ambient and bounding. */
 struct proof {
     bool present;
     long uid, gid, groups;
-    char cap_eff[17];
+    char cap_prm[17], cap_inh[17], cap_eff[17], cap_amb[17], cap_bnd[17];
     int no_new_privs;
 };
 

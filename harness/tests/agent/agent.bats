@@ -3,11 +3,13 @@
 # documented command and again with ASan+UBSan, and both builds driven
 # inside private network namespaces (unshare --net), so the host's own
 # net.ipv4.ip_unprivileged_port_start is read, never written.
-# Needs root (unshare, the privilege drop), cc, libjansson-dev, jq, python3.
+# Needs root (unshare, the privilege drop), cc, libjansson-dev, jq, python3,
+# setpriv (util-linux).
 
 bats_require_minimum_version 1.5.0
 
 SYSCTL=/proc/sys/net/ipv4/ip_unprivileged_port_start
+ZERO_CAPS=0000000000000000
 
 setup_file() {
     [ "$(id -u)" = 0 ] || skip "needs root: unshare --net and the agent's privilege drop"
@@ -35,7 +37,39 @@ facts_fresh() {
     jq -e '.msg == "facts" and .id == 0 and .sysctl == "1024"
         and (.binds | length) == 28 and ([.binds[]] | all(. == "EACCES"))
         and .proof == {"uid": 65534, "gid": 65534, "groups": 0,
-                       "cap_eff": "0000000000000000", "no_new_privs": 1}' <<<"$output"
+                       "cap_prm": $z, "cap_inh": $z, "cap_eff": $z, "cap_amb": $z, "cap_bnd": $z,
+                       "no_new_privs": 1}' --arg z "$ZERO_CAPS" <<<"$output"
+}
+
+# --as-is keeps what root has: the same five sets, not empty. The control
+# for the drop above (the proof would show privilege if there were any).
+facts_as_is() {
+    run --separate-stderr unshare --net -- "$1" --facts --as-is
+    no_sanitizer_report
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -c .proof
+    jq -e '.proof.uid == 0 and .proof.no_new_privs == 0
+        and ([.proof.cap_prm, .proof.cap_eff, .proof.cap_bnd] | all(. != $z and test("^[0-9a-f]{16}$")))
+        and ([.proof.cap_inh, .proof.cap_amb] | all(test("^[0-9a-f]{16}$")))' --arg z "$ZERO_CAPS" <<<"$output"
+}
+
+# Inheritable and ambient CAP_NET_BIND_SERVICE handed down by the parent
+# (setpriv): the drop empties them too; setuid() alone would keep the
+# inheritable one. With --as-is they show, so the test could see them.
+facts_handed_down_caps() {
+    local nbs=0000000000000400
+    run --separate-stderr setpriv --inh-caps +net_bind_service --ambient-caps +net_bind_service -- \
+        unshare --net -- "$1" --facts --as-is
+    no_sanitizer_report
+    [ "$status" -eq 0 ]
+    jq -e '.proof.cap_inh == $nbs and .proof.cap_amb == $nbs' --arg nbs "$nbs" <<<"$output"
+    run --separate-stderr setpriv --inh-caps +net_bind_service --ambient-caps +net_bind_service -- \
+        unshare --net -- "$1" --facts
+    no_sanitizer_report
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -c .proof
+    jq -e '.proof.uid == 65534 and ([.proof.cap_prm, .proof.cap_inh, .proof.cap_eff, .proof.cap_amb, .proof.cap_bnd]
+        | all(. == $z))' --arg z "$ZERO_CAPS" <<<"$output"
 }
 
 # The facts of a namespace set to the policy value, 80.
@@ -47,7 +81,7 @@ facts_at_80() {
     jq -e '.sysctl == "80" and (.binds | length) == 28
         and ([.binds | to_entries[] | select(.key | test(":(80|443|1023)$")) | .value] | all(. == "ok") and length == 12)
         and ([.binds | to_entries[] | select(.key | test(":(22|25|53|79)$")) | .value] | all(. == "EACCES") and length == 16)
-        and .proof.uid == 65534 and .proof.cap_eff == "0000000000000000"' <<<"$output"
+        and .proof.uid == 65534 and .proof.cap_eff == $z and .proof.cap_inh == $z' --arg z "$ZERO_CAPS" <<<"$output"
 }
 
 no_sanitizer_report() {
@@ -111,6 +145,8 @@ drive() {
 
 @test "static: --facts in a fresh netns: sysctl 1024, every bind EACCES, proof unprivileged" { facts_fresh "$STATIC"; }
 @test "static: --facts in a netns at 80: 80/443/1023 ok, 22/25/53/79 EACCES" { facts_at_80 "$STATIC"; }
+@test "static: --facts --as-is as root: the proof shows root's capability sets" { facts_as_is "$STATIC"; }
+@test "static: inheritable and ambient capabilities handed down are gone after the drop" { facts_handed_down_caps "$STATIC"; }
 @test "static: hello" { drive "$STATIC" hello; }
 @test "static: facts over the channel" { drive "$STATIC" facts; }
 @test "static: run: exit status, signal, output" { drive "$STATIC" run-exit; }
@@ -129,6 +165,8 @@ drive() {
 
 @test "asan: --facts in a fresh netns" { facts_fresh "$ASAN"; }
 @test "asan: --facts in a netns at 80" { facts_at_80 "$ASAN"; }
+@test "asan: --facts --as-is as root" { facts_as_is "$ASAN"; }
+@test "asan: inheritable and ambient capabilities handed down are gone after the drop" { facts_handed_down_caps "$ASAN"; }
 @test "asan: hello" { drive "$ASAN" hello; }
 @test "asan: facts over the channel" { drive "$ASAN" facts; }
 @test "asan: run: exit status, signal, output" { drive "$ASAN" run-exit; }

@@ -122,8 +122,10 @@ def s_facts(a):
     assert m["boot_id"] == hello["boot_id"]
     assert m["sysctl"] == "1024", m  # a fresh netns
     assert len(m["binds"]) == 28 and set(m["binds"].values()) == {"EACCES"}, m
+    zero = "0000000000000000"
     assert m["proof"] == {"uid": 65534, "gid": 65534, "groups": 0,
-                          "cap_eff": "0000000000000000", "no_new_privs": 1}, m
+                          "cap_prm": zero, "cap_inh": zero, "cap_eff": zero,
+                          "cap_amb": zero, "cap_bnd": zero, "no_new_privs": 1}, m
     assert m["uptime"] >= hello["uptime"]
 
 

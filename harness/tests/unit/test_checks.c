@@ -10,8 +10,11 @@
  *    exactly that bind with what was expected and what was seen;
  *  - a missing bind is reported as "missing" and fails;
  *  - a pass cannot come from privilege: when the proof is absent, or shows
- *    uid 0, gid 0, supplementary groups, any effective capability or
- *    no_new_privs 0, every bind check fails even though the values match;
+ *    uid 0, gid 0, supplementary groups, any capability in the permitted,
+ *    inheritable, effective or ambient set (each alone) or no_new_privs 0,
+ *    every bind check fails even though the values match;
+ *  - a full bounding set alone does not fail (it is reported, not
+ *    required), and the proof check's expect and got name all five sets;
  *  - a wrong sysctl value fails on its own;
  *  - checks_all_ok of an empty list is false; a list that overflows
  *    CHECKS_MAX fails instead of dropping checks;
@@ -54,7 +57,11 @@ static struct guest_msg facts_for(int seen_start)
     m.proof.uid = 65534;
     m.proof.gid = 65534;
     m.proof.groups = 0;
+    snprintf(m.proof.cap_prm, sizeof m.proof.cap_prm, ZERO_CAPS);
+    snprintf(m.proof.cap_inh, sizeof m.proof.cap_inh, ZERO_CAPS);
     snprintf(m.proof.cap_eff, sizeof m.proof.cap_eff, ZERO_CAPS);
+    snprintf(m.proof.cap_amb, sizeof m.proof.cap_amb, ZERO_CAPS);
+    snprintf(m.proof.cap_bnd, sizeof m.proof.cap_bnd, ZERO_CAPS);
     m.proof.no_new_privs = 1;
     for (size_t f = 0; f < 4; f++)
         for (size_t p = 0; p < 7; p++) {
@@ -380,9 +387,28 @@ static void test_facts_from_root_fail_every_bind(void **state)
     m = facts_for(80);
     m.proof.uid = 0;
     m.proof.gid = 0;
+    snprintf(m.proof.cap_prm, sizeof m.proof.cap_prm, "000001ffffffffff");
     snprintf(m.proof.cap_eff, sizeof m.proof.cap_eff, "000001ffffffffff");
+    snprintf(m.proof.cap_bnd, sizeof m.proof.cap_bnd, "000001ffffffffff");
     m.proof.no_new_privs = 0;
     expect_privileged_facts_fail_every_bind(&m, "full root");
+}
+
+/* The capability sets that must be empty, and each by name. */
+static const char *const EMPTY_SETS[] = {"cap_prm", "cap_inh", "cap_eff", "cap_amb"};
+
+static char *cap_set(struct proof *p, const char *name)
+{
+    if (strcmp(name, "cap_prm") == 0)
+        return p->cap_prm;
+    if (strcmp(name, "cap_inh") == 0)
+        return p->cap_inh;
+    if (strcmp(name, "cap_eff") == 0)
+        return p->cap_eff;
+    if (strcmp(name, "cap_amb") == 0)
+        return p->cap_amb;
+    failf("test bug: no capability set %s", name);
+    return NULL;
 }
 
 static void test_facts_with_any_capability_fail_every_bind(void **state)
@@ -396,13 +422,50 @@ static void test_facts_with_any_capability_fail_every_bind(void **state)
         "",                 /* not what a parsed proof can hold, still not zero */
         "0",
     };
-    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
-        struct guest_msg m = facts_for(80);
-        snprintf(m.proof.cap_eff, sizeof m.proof.cap_eff, "%s", caps[i]);
-        char label[64];
-        snprintf(label, sizeof label, "cap_eff %s", caps[i]);
-        expect_privileged_facts_fail_every_bind(&m, label);
-    }
+    /* One set at a time, the other three empty. */
+    for (size_t s = 0; s < sizeof EMPTY_SETS / sizeof EMPTY_SETS[0]; s++)
+        for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+            struct guest_msg m = facts_for(80);
+            snprintf(cap_set(&m.proof, EMPTY_SETS[s]), sizeof m.proof.cap_eff, "%s", caps[i]);
+            char label[64];
+            snprintf(label, sizeof label, "%s %s", EMPTY_SETS[s], caps[i]);
+            expect_privileged_facts_fail_every_bind(&m, label);
+        }
+}
+
+static void test_full_bounding_set_alone_still_passes(void **state)
+{
+    (void)state;
+    /* The control for the test above: the bounding set only limits what
+     * could be gained, and with the other sets empty and no_new_privs set
+     * nothing can be. It is reported, not required. */
+    struct guest_msg m = facts_for(80);
+    snprintf(m.proof.cap_bnd, sizeof m.proof.cap_bnd, "000001ffffffffff");
+    struct checks c = {0};
+    checks_expect_ports(&c, &m, 80);
+    assert_all_ok(&c);
+}
+
+static void test_proof_check_names_all_five_sets(void **state)
+{
+    (void)state;
+    struct guest_msg m = facts_for(80);
+    snprintf(m.proof.cap_inh, sizeof m.proof.cap_inh, "0000000000000400");
+    snprintf(m.proof.cap_bnd, sizeof m.proof.cap_bnd, "000001ffffffffff");
+    struct checks c = {0};
+    checks_expect_ports(&c, &m, 80);
+    const struct check *k = check_of(&c, "unprivileged");
+    assert_false(k->ok);
+    assert_string_equal(k->expect, "uid!=0 gid!=0 groups=0 capprm=0 capinh=0 capeff=0 capamb=0 capbnd=any nnp=1");
+    assert_string_equal(k->got, "uid=65534 gid=65534 groups=0 capprm=0000000000000000 capinh=0000000000000400 "
+                                "capeff=0000000000000000 capamb=0000000000000000 capbnd=000001ffffffffff nnp=1");
+    /* The longest proof there can be fits whole. */
+    m.proof.uid = m.proof.gid = 4294967295L;
+    m.proof.groups = 65536;
+    snprintf(m.proof.cap_prm, sizeof m.proof.cap_prm, "ffffffffffffffff");
+    memset(&c, 0, sizeof c);
+    checks_expect_ports(&c, &m, 80);
+    assert_true(strstr(check_of(&c, "unprivileged")->got, " nnp=1") != NULL);
 }
 
 static void test_facts_without_no_new_privs_fail_every_bind(void **state)
@@ -451,9 +514,14 @@ static void test_proof_is_unprivileged_truth_table(void **state)
     p = m.proof;
     p.groups = 1;
     assert_false(proof_is_unprivileged(&p));
+    for (size_t s = 0; s < sizeof EMPTY_SETS / sizeof EMPTY_SETS[0]; s++) {
+        p = m.proof;
+        snprintf(cap_set(&p, EMPTY_SETS[s]), sizeof p.cap_eff, "0000000000000400");
+        assert_false(proof_is_unprivileged(&p));
+    }
     p = m.proof;
-    snprintf(p.cap_eff, sizeof p.cap_eff, "0000000000000400");
-    assert_false(proof_is_unprivileged(&p));
+    snprintf(p.cap_bnd, sizeof p.cap_bnd, "000001ffffffffff");
+    assert_true(proof_is_unprivileged(&p));
     p = m.proof;
     p.no_new_privs = 0;
     assert_false(proof_is_unprivileged(&p));
@@ -574,7 +642,8 @@ static void test_parsed_facts_decide_the_same_way(void **state)
     int n = snprintf(line, sizeof line,
                      "{\"msg\":\"facts\",\"id\":2,\"boot_id\":\"b1\",\"uptime\":8.01,\"sysctl\":\"80\","
                      "\"status\":\"pass\",\"proof\":{\"uid\":65534,\"gid\":65534,\"groups\":0,"
-                     "\"cap_eff\":\"" ZERO_CAPS "\",\"no_new_privs\":1},\"binds\":{");
+                     "\"cap_prm\":\"" ZERO_CAPS "\",\"cap_inh\":\"" ZERO_CAPS "\",\"cap_eff\":\"" ZERO_CAPS "\","
+                     "\"cap_amb\":\"" ZERO_CAPS "\",\"cap_bnd\":\"" ZERO_CAPS "\",\"no_new_privs\":1},\"binds\":{");
     for (size_t f = 0; f < 4; f++)
         for (size_t p = 0; p < 7; p++)
             n += snprintf(line + n, sizeof line - (size_t)n, "%s\"%s:%d\":\"%s\"", f + p ? "," : "",
@@ -623,6 +692,8 @@ int main(void)
         cmocka_unit_test(test_facts_without_proof_fail_every_bind),
         cmocka_unit_test(test_facts_from_root_fail_every_bind),
         cmocka_unit_test(test_facts_with_any_capability_fail_every_bind),
+        cmocka_unit_test(test_full_bounding_set_alone_still_passes),
+        cmocka_unit_test(test_proof_check_names_all_five_sets),
         cmocka_unit_test(test_facts_without_no_new_privs_fail_every_bind),
         cmocka_unit_test(test_facts_with_supplementary_groups_fail_every_bind),
         cmocka_unit_test(test_proof_is_unprivileged_truth_table),

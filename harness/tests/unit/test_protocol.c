@@ -10,8 +10,9 @@
  *    >= 0; hello may omit it), duplicate keys (at the top, in `proof`, in
  *    `binds`), a line of 65536 bytes or more, a NUL byte (raw or \u0000),
  *    invalid UTF-8, a bind key outside the 28 known ones, a bind value with
- *    markup or quoting characters, more than 28 binds, a cap_eff that is not 16
- *    lowercase hex digits, integers and seconds out of range;
+ *    markup or quoting characters, more than 28 binds, any of the five
+ *    capability sets (cap_prm, cap_inh, cap_eff, cap_amb, cap_bnd) missing
+ *    or not 16 lowercase hex digits, integers and seconds out of range;
  *  - no message can carry a verdict: a "status":"pass" field is ignored and
  *    a facts message stays facts (checks.c decides), and "pass"/"verdict"
  *    are not message kinds;
@@ -80,7 +81,9 @@ static json_t *good(enum msg_kind kind)
     case MSG_FACTS: {
         json_t *o = json_from("{\"msg\":\"facts\",\"id\":2,\"boot_id\":\"5f0c4a1e-2b7d-4c1e-9a3f-0d6e8b7c9a10\","
                               "\"uptime\":8.01,\"sysctl\":\"80\",\"proof\":{\"uid\":65534,\"gid\":65534,"
-                              "\"groups\":0,\"cap_eff\":\"" ZERO_CAPS "\",\"no_new_privs\":1}}");
+                              "\"groups\":0,\"cap_prm\":\"" ZERO_CAPS "\",\"cap_inh\":\"" ZERO_CAPS "\","
+                              "\"cap_eff\":\"" ZERO_CAPS "\",\"cap_amb\":\"" ZERO_CAPS "\","
+                              "\"cap_bnd\":\"" ZERO_CAPS "\",\"no_new_privs\":1}}");
         json_object_set_new(o, "binds", binds_for(80));
         return o;
     }
@@ -279,7 +282,11 @@ static void test_facts_parse_sysctl_proof_and_all_28_binds(void **state)
     assert_int_equal(m.proof.uid, 65534);
     assert_int_equal(m.proof.gid, 65534);
     assert_int_equal(m.proof.groups, 0);
+    assert_string_equal(m.proof.cap_prm, ZERO_CAPS);
+    assert_string_equal(m.proof.cap_inh, ZERO_CAPS);
     assert_string_equal(m.proof.cap_eff, ZERO_CAPS);
+    assert_string_equal(m.proof.cap_amb, ZERO_CAPS);
+    assert_string_equal(m.proof.cap_bnd, ZERO_CAPS);
     assert_int_equal(m.proof.no_new_privs, 1);
     assert_int_equal(m.nbinds, PROTO_MAX_BINDS);
     for (size_t f = 0; f < 4; f++)
@@ -437,14 +444,22 @@ static void test_range_boundaries_accepted(void **state)
     json_object_set_new(proof, "gid", json_integer(0));
     json_object_set_new(proof, "groups", json_integer(65536));
     json_object_set_new(proof, "no_new_privs", json_integer(0));
+    json_object_set_new(proof, "cap_prm", json_string("000001ffffffffff"));
+    json_object_set_new(proof, "cap_inh", json_string("0000000000000400"));
     json_object_set_new(proof, "cap_eff", json_string("000001ffffffffff"));
+    json_object_set_new(proof, "cap_amb", json_string("8000000000000000"));
+    json_object_set_new(proof, "cap_bnd", json_string("ffffffffffffffff"));
     json_object_set_new(o, "uptime", json_real(9999999.5));
     parse_json_ok(o, &m);
     assert_int_equal(m.proof.uid, 4294967295LL);
     assert_int_equal(m.proof.gid, 0);
     assert_int_equal(m.proof.groups, 65536);
     assert_int_equal(m.proof.no_new_privs, 0);
+    assert_string_equal(m.proof.cap_prm, "000001ffffffffff");
+    assert_string_equal(m.proof.cap_inh, "0000000000000400");
     assert_string_equal(m.proof.cap_eff, "000001ffffffffff");
+    assert_string_equal(m.proof.cap_amb, "8000000000000000");
+    assert_string_equal(m.proof.cap_bnd, "ffffffffffffffff");
     guest_msg_free(&m);
 }
 
@@ -570,7 +585,11 @@ static void test_reject_every_missing_required_field(void **state)
         {MSG_FACTS, "proof.uid", NULL, "'uid' missing"},
         {MSG_FACTS, "proof.gid", NULL, "'gid' missing"},
         {MSG_FACTS, "proof.groups", NULL, "'groups' missing"},
+        {MSG_FACTS, "proof.cap_prm", NULL, "'cap_prm' missing"},
+        {MSG_FACTS, "proof.cap_inh", NULL, "'cap_inh' missing"},
         {MSG_FACTS, "proof.cap_eff", NULL, "'cap_eff' missing"},
+        {MSG_FACTS, "proof.cap_amb", NULL, "'cap_amb' missing"},
+        {MSG_FACTS, "proof.cap_bnd", NULL, "'cap_bnd' missing"},
         {MSG_FACTS, "proof.no_new_privs", NULL, "'no_new_privs' missing"},
         {MSG_RAN, "id", NULL, "'id' missing"},
         {MSG_RAN, "exit", NULL, "'exit' missing"},
@@ -615,7 +634,11 @@ static void test_reject_ill_typed_fields(void **state)
         {MSG_FACTS, "proof.uid", "65534.0", "'uid'"},
         {MSG_FACTS, "proof.gid", "null", "'gid'"},
         {MSG_FACTS, "proof.groups", "[]", "'groups'"},
+        {MSG_FACTS, "proof.cap_prm", "0", "'cap_prm'"},
+        {MSG_FACTS, "proof.cap_inh", "null", "'cap_inh'"},
         {MSG_FACTS, "proof.cap_eff", "0", "'cap_eff'"},
+        {MSG_FACTS, "proof.cap_amb", "[]", "'cap_amb'"},
+        {MSG_FACTS, "proof.cap_bnd", "false", "'cap_bnd'"},
         {MSG_FACTS, "proof.no_new_privs", "true", "'no_new_privs'"},
         {MSG_FACTS, "binds.tcp4:80", "true", "'tcp4:80'"},
         {MSG_FACTS, "binds.tcp4:80", "0", "'tcp4:80'"},
@@ -698,6 +721,8 @@ static void test_reject_duplicate_keys(void **state)
         {"\"tcp4:80\":\"ok\"", "\"tcp4:80\":\"ok\",\"tcp4:80\":\"ok\""},
         {"\"uid\":65534", "\"uid\":0,\"uid\":65534"},
         {"\"cap_eff\":", "\"cap_eff\":\"ffffffffffffffff\",\"cap_eff\":"},
+        {"\"cap_inh\":", "\"cap_inh\":\"0000000000000400\",\"cap_inh\":"},
+        {"\"cap_amb\":", "\"cap_amb\":\"0000000000000400\",\"cap_amb\":"},
         {"\"sysctl\":\"80\"", "\"sysctl\":\"1024\",\"sysctl\":\"80\""},
         {"\"binds\":{", "\"binds\":{},\"binds\":{"},
     };
@@ -913,9 +938,10 @@ static void test_reject_more_than_28_binds(void **state)
     reject_json("128 binds", o, "more than 28");
 }
 
-static void test_reject_cap_eff_not_16_lowercase_hex_digits(void **state)
+static void test_reject_caps_not_16_lowercase_hex_digits(void **state)
 {
     (void)state;
+    static const char *const sets[] = {"cap_prm", "cap_inh", "cap_eff", "cap_amb", "cap_bnd"};
     static const char *const caps[] = {
         "",
         "0",
@@ -931,13 +957,28 @@ static void test_reject_cap_eff_not_16_lowercase_hex_digits(void **state)
         "0000 0000 0000 0000",
         "ffffffffffffffffff",
     };
-    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
-        json_t *o = good(MSG_FACTS);
-        json_object_set_new(json_object_get(o, "proof"), "cap_eff", json_string(caps[i]));
-        char label[64];
-        snprintf(label, sizeof label, "cap_eff '%s'", caps[i]);
-        reject_json(label, o, "cap_eff");
-    }
+    for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++)
+        for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+            json_t *o = good(MSG_FACTS);
+            json_object_set_new(json_object_get(o, "proof"), sets[s], json_string(caps[i]));
+            char label[64];
+            snprintf(label, sizeof label, "%s '%s'", sets[s], caps[i]);
+            reject_json(label, o, sets[s]);
+        }
+}
+
+static void test_missing_cap_amb_is_a_protocol_error_never_a_verdict(void **state)
+{
+    (void)state;
+    /* An agent of before the five sets (or one that hides its ambient set)
+     * says nothing the host can decide on: the line is rejected, as a facts
+     * line without its proof is, and no check is ever made from it. */
+    json_t *o = good(MSG_FACTS);
+    json_object_del(json_object_get(o, "proof"), "cap_amb");
+    reject_json("no cap_amb", o, "field 'cap_amb' missing or not a string");
+    o = good(MSG_FACTS);
+    json_object_del(o, "proof");
+    reject_json("no proof", o, "field 'proof' missing or not an object");
 }
 
 static void test_status_pass_never_makes_anything_but_facts(void **state)
@@ -1132,7 +1173,8 @@ int main(void)
         cmocka_unit_test(test_reject_bind_value_with_markup_or_quotes),
         cmocka_unit_test(test_empty_bind_value_rejected_or_never_ok),
         cmocka_unit_test(test_reject_more_than_28_binds),
-        cmocka_unit_test(test_reject_cap_eff_not_16_lowercase_hex_digits),
+        cmocka_unit_test(test_reject_caps_not_16_lowercase_hex_digits),
+        cmocka_unit_test(test_missing_cap_amb_is_a_protocol_error_never_a_verdict),
         cmocka_unit_test(test_status_pass_never_makes_anything_but_facts),
         cmocka_unit_test(test_rejected_ran_leaves_no_output_and_struct_is_reusable),
         cmocka_unit_test(test_cmd_simple_is_one_json_line_with_cmd_and_id),

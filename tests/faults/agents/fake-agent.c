@@ -14,6 +14,8 @@
  *   root       facts exactly right for the guest's sysctl, but the binds ran
  *              as uid 0 with every capability              -> fail
  *   capeff     the same, uid 65534 but CAP_NET_BIND_SERVICE effective -> fail
+ *   capinh     the same, CAP_NET_BIND_SERVICE only in the inheritable set
+ *              (what setuid() alone leaves behind)             -> fail
  *   noproof    the same, without the proof object          -> error (protocol)
  *   perfect    the same facts with a correct proof: the control that shows
  *              the facts above are wrong only where they mean to be
@@ -168,9 +170,15 @@ static void answer_facts(long id)
 {
     char binds[2048], line[4096];
     int start = guest_port_start();
-    const char *good_proof =
-        "\"proof\":{\"uid\":65534,\"gid\":65534,\"groups\":0,\"cap_eff\":\"0000000000000000\",\"no_new_privs\":1},";
-    const char *proof = good_proof;
+    /* The proofs in the agent's key order: cap_prm, cap_inh, cap_eff, cap_amb, cap_bnd. */
+#define NO_CAPS "0000000000000000"
+#define NET_BIND_SERVICE "0000000000000400" /* bit 10, the one capability that binds low ports */
+#define ALL_CAPS "000001ffffffffff"
+#define PROOF(ids, prm, inh, eff, amb, bnd, nnp)                                                                 \
+    "\"proof\":{" ids ",\"groups\":0,\"cap_prm\":\"" prm "\",\"cap_inh\":\"" inh "\",\"cap_eff\":\"" eff "\","       \
+    "\"cap_amb\":\"" amb "\",\"cap_bnd\":\"" bnd "\",\"no_new_privs\":" nnp "},"
+#define NOBODY "\"uid\":65534,\"gid\":65534"
+    const char *proof = PROOF(NOBODY, NO_CAPS, NO_CAPS, NO_CAPS, NO_CAPS, NO_CAPS, "1");
     const char *extra = "";
     char sysctl[16];
     snprintf(sysctl, sizeof sysctl, "%d", start);
@@ -204,11 +212,11 @@ static void answer_facts(long id)
         snprintf(sysctl, sizeof sysctl, "80");
         binds_json(binds, sizeof binds, start, 1);
     } else if (strcmp(mode, "root") == 0) {
-        proof = "\"proof\":{\"uid\":0,\"gid\":0,\"groups\":0,\"cap_eff\":\"000001ffffffffff\",\"no_new_privs\":0},";
+        proof = PROOF("\"uid\":0,\"gid\":0", ALL_CAPS, NO_CAPS, ALL_CAPS, NO_CAPS, ALL_CAPS, "0");
     } else if (strcmp(mode, "capeff") == 0) {
-        /* Bit 10: CAP_NET_BIND_SERVICE, the one capability that binds low ports. */
-        proof = "\"proof\":{\"uid\":65534,\"gid\":65534,\"groups\":0,\"cap_eff\":\"0000000000000400\","
-                "\"no_new_privs\":1},";
+        proof = PROOF(NOBODY, NO_CAPS, NO_CAPS, NET_BIND_SERVICE, NO_CAPS, NO_CAPS, "1");
+    } else if (strcmp(mode, "capinh") == 0) {
+        proof = PROOF(NOBODY, NO_CAPS, NET_BIND_SERVICE, NO_CAPS, NO_CAPS, NO_CAPS, "1");
     } else if (strcmp(mode, "noproof") == 0) {
         proof = "";
     }
