@@ -68,8 +68,9 @@ bool program_on_path(const char *name)
     return false;
 }
 
-pid_t spawn_fork(int deathsig, bool own_group)
+pid_t spawn_fork(int deathsig, unsigned flags)
 {
+    bool own_group = flags & SPAWN_OWN_GROUP;
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0)
@@ -83,7 +84,8 @@ pid_t spawn_fork(int deathsig, bool own_group)
         setpgid(0, 0);
     if (prctl(PR_SET_PDEATHSIG, deathsig) != 0 || getppid() != parent)
         _exit(127);
-    signals_child_reset();
+    if (flags & SPAWN_RESET_SIGNALS)
+        signals_child_reset();
     return 0;
 }
 
@@ -99,7 +101,7 @@ bool spawn_run(char *const argv[], double timeout_s, bool echo_stderr, struct sp
 
     /* Its own process group, so a timeout or our own death takes every
      * helper it started with it. */
-    pid_t pid = spawn_fork(SIGKILL, true);
+    pid_t pid = spawn_fork(SIGKILL, SPAWN_OWN_GROUP | SPAWN_RESET_SIGNALS);
     if (pid == 0) {
         int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_pipe[1], 1) < 0 || dup2(err_pipe[1], 2) < 0)

@@ -14,13 +14,20 @@ struct spawn_result {
     char *err;         /* stderr tail (up to the cap), owned */
 };
 
+/* How spawn_fork sets the child up. */
+enum spawn_flags {
+    SPAWN_OWN_GROUP = 1 << 0,     /* a process group of its own: a kill of the group takes what it starts */
+    SPAWN_RESET_SIGNALS = 1 << 1, /* default signal handling, for a child that will exec */
+};
+
 /* fork() for every child portcheck starts (helpers, qemu, units): in the
  * child, deathsig is set with PR_SET_PDEATHSIG and the parent is checked
  * again afterwards (it may have died between fork and prctl, and then the
- * signal would never come); own_group puts the child in a process group of
- * its own, so that a kill of the group takes whatever it starts. Returns
- * the child's pid in the parent and 0 in the child; dies if fork fails. */
-pid_t spawn_fork(int deathsig, bool own_group);
+ * signal would never come). A unit keeps portcheck's own signal handling,
+ * so that SIGTERM ends it in an orderly way; a child that execs resets it.
+ * Returns the child's pid in the parent and 0 in the child; dies if fork
+ * fails. */
+pid_t spawn_fork(int deathsig, unsigned flags);
 
 /* Run argv[0] (looked up in PATH) to completion or timeout_s, whichever
  * comes first; a timeout kills its whole process group. stderr is also

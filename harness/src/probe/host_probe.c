@@ -121,7 +121,7 @@ bool host_try_bind_as(uid_t uid, gid_t gid, const int *ports, size_t n, char (*r
                  closed ? "" : " (and closing its pipe failed)");
         return false;
     }
-    pid_t pid = spawn_fork(SIGKILL, false);
+    pid_t pid = spawn_fork(SIGKILL, 0);
     if (pid == 0) {
         /* One line per port, "PORT RESULT", or "! WHY" if the drop failed. */
         char line[128];

@@ -38,7 +38,7 @@ static bool safe_dir(const char *path, bool follow, char *err, size_t errlen)
 bool outdir_claim(const char *dir, char *err, size_t errlen)
 {
     if (!mkdir_p(dir, 0755)) {
-        snprintf(err, errlen, "output directory %s cannot be made (%s): pass --out with a writable directory", dir,
+        snprintf(err, errlen, "output directory %s is not writable (%s): pass --out with a writable directory", dir,
                  strerror(errno));
         return false;
     }

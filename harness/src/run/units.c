@@ -123,7 +123,7 @@ static void start_unit(const struct run_config *cfg, const struct image_info *im
         u->grace = UNIT_KILL_GRACE_MIN;
     fflush(NULL);
     /* Killed outright, portcheck cannot forward SIGTERM: the kernel does. */
-    pid_t pid = spawn_fork(SIGTERM, false);
+    pid_t pid = spawn_fork(SIGTERM, 0);
     if (pid == 0) {
         struct run_config mine = *cfg;
         mine.shard = u->shard;

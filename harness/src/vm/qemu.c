@@ -141,7 +141,7 @@ bool vm_start(const struct vm_spec *spec, struct vm *vm, char *err, size_t errle
     int errpipe[2];
     if (pipe2(errpipe, O_CLOEXEC) != 0 || fcntl(errpipe[0], F_SETFL, O_NONBLOCK) != 0)
         die_errno("pipe2");
-    pid_t pid = spawn_fork(SIGKILL, true);
+    pid_t pid = spawn_fork(SIGKILL, SPAWN_OWN_GROUP | SPAWN_RESET_SIGNALS);
     if (pid == 0) {
         int devnull = open("/dev/null", O_RDWR);
         if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(errpipe[1], 2) < 0 ||
