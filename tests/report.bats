@@ -12,6 +12,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load control_bytes
+
 setup() {
     cd "$BATS_TEST_DIRNAME/.."
     PORTCHECK=${PORTCHECK:-$PWD/harness/build/portcheck}
@@ -207,11 +209,6 @@ tap_summary() {
     grep -qF 'Opting out is one file: `ln -s /dev/null /etc/sysctl.d/30-unprivileged-ports.conf`' <<<"$md"
     grep -qF 'Opting out is one file: <code>ln -s /dev/null /etc/sysctl.d/30-unprivileged-ports.conf</code>' \
         "$BATS_TEST_TMPDIR/p.html"
-}
-
-# control_bytes FILE: how many C0 controls (but \n and \t), DEL and C1 (raw or as UTF-8) FILE holds.
-control_bytes() {
-    LC_ALL=C grep -c -P '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$1" || true
 }
 
 @test "terminal escapes from the guest never reach a rendered report (md, html, junit, tap, json)" {
