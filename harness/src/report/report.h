@@ -84,6 +84,8 @@ void report_prose_free(struct report_prose *prose);
  * strip_control: what the writers render, since strings in report.json
  * can quote the guest. Free it with json_decref. */
 json_t *report_safe_copy(json_t *report);
+/* render(report_safe_copy(report), out), the copy freed after. */
+void report_render_safe(json_t *report, FILE *out, void (*render)(json_t *, FILE *));
 
 /* Rendering helpers shared by the writers. */
 const char *report_str(json_t *obj, const char *key);

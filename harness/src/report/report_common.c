@@ -178,6 +178,13 @@ json_t *report_safe_copy(json_t *report)
     return copy;
 }
 
+void report_render_safe(json_t *report, FILE *out, void (*render)(json_t *, FILE *))
+{
+    json_t *safe = report_safe_copy(report);
+    render(safe, out);
+    json_decref(safe);
+}
+
 void report_xml_text(FILE *out, const char *s)
 {
     for (; *s; s++) {

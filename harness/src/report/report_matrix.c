@@ -29,7 +29,5 @@ static void print(json_t *report, FILE *out)
 
 void report_print_matrix(json_t *report, FILE *out)
 {
-    json_t *safe = report_safe_copy(report);
-    print(safe, out);
-    json_decref(safe);
+    report_render_safe(report, out, print);
 }

@@ -274,9 +274,7 @@ static void render(json_t *report, FILE *out)
 
 void report_render_md(json_t *report, FILE *out)
 {
-    json_t *safe = report_safe_copy(report);
-    render(safe, out);
-    json_decref(safe);
+    report_render_safe(report, out, render);
 }
 
 bool report_write_md(json_t *report, const char *path)
