@@ -57,6 +57,7 @@ enum report_span_kind {
     REPORT_SPAN_TEXT,
     REPORT_SPAN_CODE,   /* a literal: a command, a path, a setting */
     REPORT_SPAN_STATUS, /* a scenario status: text is its name */
+    REPORT_SPAN_STRONG, /* the claim a reader must not miss */
 };
 struct report_span {
     enum report_span_kind kind;
@@ -79,6 +80,13 @@ struct report_prose {
 };
 struct report_prose report_prose(json_t *report);
 void report_prose_free(struct report_prose *prose);
+/* The sentence both readable reports open with, as one paragraph, and the
+ * tone a writer may colour it with: pass when every scenario that ran
+ * passed, fail when one failed or erred, skip when none ran. */
+struct report_block report_summary(json_t *report, enum report_status *tone);
+void report_block_free(struct report_block *block);
+/* The note for a run that was interrupted, or NULL when it completed. */
+const char *report_incomplete_note(json_t *report);
 
 /* A copy of REPORT (or of one run) whose every string went through
  * strip_control: what the writers render, since strings in report.json

@@ -44,24 +44,36 @@ static void head(json_t *report, FILE *out)
     fputs("</p>\n", out);
 }
 
+static void html_spans(FILE *out, const struct report_block *blk)
+{
+    for (size_t i = 0; i < blk->nspans; i++) {
+        const struct report_span *sp = &blk->spans[i];
+        const char *close = "";
+        switch (sp->kind) {
+        case REPORT_SPAN_TEXT: break;
+        case REPORT_SPAN_CODE: fputs("<code>", out), close = "</code>"; break;
+        case REPORT_SPAN_STRONG: fputs("<strong>", out), close = "</strong>"; break;
+        case REPORT_SPAN_STATUS:
+            fprintf(out, "<span class=\"badge %s\">", report_status_name(report_status_parse(sp->text)));
+            close = "</span>";
+            break;
+        }
+        report_xml_text(out, sp->text);
+        fputs(close, out);
+    }
+}
+
 static void summary(json_t *report, FILE *out)
 {
-    struct report_counts c = report_count(report);
-    size_t nimages = json_array_size(json_object_get(report, "runs"));
-    if (c.fail == 0 && c.error == 0 && c.pass > 0)
-        fprintf(out,
-                "<p class=\"summary pass\" id=\"summary\"><strong>Result: every scenario that ran passed</strong> "
-                "(%d passed, %d skipped) on %zu image(s): with the package installed an unprivileged process "
-                "binds 80 and 443, ports below 80 stay privileged, and without it the kernel default (1024) "
-                "holds.</p>\n",
-                c.pass, c.skip, nimages);
-    else
-        fprintf(out,
-                "<p class=\"summary %s\" id=\"summary\"><strong>Result: %d passed, %d failed, %d errors, %d "
-                "skipped</strong> on %zu image(s).</p>\n",
-                c.fail || c.error ? "fail" : "skip", c.pass, c.fail, c.error, c.skip, nimages);
-    if (!json_is_true(json_object_get(report, "complete")))
-        fputs("<p class=\"warn\">This run was interrupted: the report is incomplete.</p>\n", out);
+    enum report_status tone;
+    struct report_block sentence = report_summary(report, &tone);
+    fprintf(out, "<p class=\"summary %s\" id=\"summary\">", report_status_name(tone));
+    html_spans(out, &sentence);
+    fputs("</p>\n", out);
+    report_block_free(&sentence);
+    const char *note = report_incomplete_note(report);
+    if (note)
+        fprintf(out, "<p class=\"warn\">%s</p>\n", note);
 }
 
 static void matrix(json_t *report, FILE *out)
@@ -331,19 +343,7 @@ static void prose(json_t *report, FILE *out)
             bool first_item = item && (b == 0 || sec->blocks[b - 1].kind != REPORT_ITEM);
             bool last_item = item && (b + 1 == sec->nblocks || sec->blocks[b + 1].kind != REPORT_ITEM);
             fputs(first_item ? "<ul>\n<li>" : item ? "<li>" : "<p>", out);
-            for (size_t i = 0; i < blk->nspans; i++) {
-                const struct report_span *sp = &blk->spans[i];
-                if (sp->kind == REPORT_SPAN_CODE)
-                    fputs("<code>", out);
-                else if (sp->kind == REPORT_SPAN_STATUS)
-                    fprintf(out, "<span class=\"badge %s\">",
-                            report_status_name(report_status_parse(sp->text)));
-                report_xml_text(out, sp->text);
-                if (sp->kind == REPORT_SPAN_CODE)
-                    fputs("</code>", out);
-                else if (sp->kind == REPORT_SPAN_STATUS)
-                    fputs("</span>", out);
-            }
+            html_spans(out, blk);
             fputs(last_item ? "</li>\n</ul>\n" : item ? "</li>\n" : "</p>\n", out);
         }
     }

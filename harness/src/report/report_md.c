@@ -68,21 +68,32 @@ static const char *status_mark(enum report_status st)
     return report_status_name(st);
 }
 
+static void md_spans(FILE *out, const struct report_block *blk)
+{
+    for (size_t i = 0; i < blk->nspans; i++) {
+        const struct report_span *sp = &blk->spans[i];
+        if (sp->kind == REPORT_SPAN_CODE) {
+            md_code(out, sp->text);
+            continue;
+        }
+        if (sp->kind == REPORT_SPAN_STRONG)
+            fputs("**", out);
+        md_text(out, sp->text);
+        if (sp->kind == REPORT_SPAN_STRONG)
+            fputs("**", out);
+    }
+}
+
 static void summary(json_t *report, FILE *out)
 {
-    struct report_counts c = report_count(report);
-    size_t nimages = json_array_size(json_object_get(report, "runs"));
-    if (c.fail == 0 && c.error == 0 && c.pass > 0)
-        fprintf(out,
-                "**Result: every scenario that ran passed** (%d passed, %d skipped) on %zu image(s): with the "
-                "package installed an unprivileged process binds 80 and 443, ports below 80 stay privileged, "
-                "and without it the kernel default (1024) holds.\n\n",
-                c.pass, c.skip, nimages);
-    else
-        fprintf(out, "**Result: %d passed, %d failed, %d errors, %d skipped** on %zu image(s).\n\n", c.pass, c.fail,
-                c.error, c.skip, nimages);
-    if (!json_is_true(json_object_get(report, "complete")))
-        fputs("> This run was interrupted: the report is incomplete.\n\n", out);
+    enum report_status tone;
+    struct report_block sentence = report_summary(report, &tone);
+    md_spans(out, &sentence);
+    fputs("\n\n", out);
+    report_block_free(&sentence);
+    const char *note = report_incomplete_note(report);
+    if (note)
+        fprintf(out, "> %s\n\n", note);
 }
 
 static void matrix(json_t *report, FILE *out)
@@ -225,13 +236,7 @@ static void prose(json_t *report, FILE *out)
             const struct report_block *blk = &sec->blocks[b];
             if (blk->kind == REPORT_ITEM)
                 fputs("- ", out);
-            for (size_t i = 0; i < blk->nspans; i++) {
-                const struct report_span *sp = &blk->spans[i];
-                if (sp->kind == REPORT_SPAN_CODE)
-                    md_code(out, sp->text);
-                else
-                    md_text(out, sp->text);
-            }
+            md_spans(out, blk);
             /* A paragraph ends with a blank line, and so does a list. */
             bool list_goes_on = blk->kind == REPORT_ITEM && b + 1 < sec->nblocks &&
                                 sec->blocks[b + 1].kind == REPORT_ITEM;

@@ -1,5 +1,6 @@
-/* The prose of report.md and report.html, written once: what the negative
- * controls showed, why container cases differ, what the setting gives up.
+/* The prose of report.md and report.html, written once: the summary, what
+ * the negative controls showed, why container cases differ, what the
+ * setting gives up.
  * Every span owns a copy of its text. */
 #define _GNU_SOURCE
 #include "report/report.h"
@@ -22,12 +23,16 @@ static void add_block(struct report_section *sec, enum report_block_kind kind)
     sec->blocks[sec->nblocks++] = (struct report_block){.kind = kind};
 }
 
+static void block_span(struct report_block *b, enum report_span_kind kind, char *owned)
+{
+    b->spans = xrealloc(b->spans, (b->nspans + 1) * sizeof *b->spans);
+    b->spans[b->nspans++] = (struct report_span){.kind = kind, .text = owned};
+}
+
 /* A span at the end of the section's last block. */
 static void add_span(struct report_section *sec, enum report_span_kind kind, const char *text)
 {
-    struct report_block *b = &sec->blocks[sec->nblocks - 1];
-    b->spans = xrealloc(b->spans, (b->nspans + 1) * sizeof *b->spans);
-    b->spans[b->nspans++] = (struct report_span){.kind = kind, .text = xstrdup(text)};
+    block_span(&sec->blocks[sec->nblocks - 1], kind, xstrdup(text));
 }
 
 static void text(struct report_section *sec, const char *s) { add_span(sec, REPORT_SPAN_TEXT, s); }
@@ -152,17 +157,50 @@ struct report_prose report_prose(json_t *report)
     return p;
 }
 
+void report_block_free(struct report_block *block)
+{
+    for (size_t i = 0; i < block->nspans; i++)
+        free(block->spans[i].text);
+    free(block->spans);
+    *block = (struct report_block){0};
+}
+
 void report_prose_free(struct report_prose *p)
 {
     for (size_t s = 0; s < p->nsections; s++) {
         struct report_section *sec = &p->sections[s];
-        for (size_t b = 0; b < sec->nblocks; b++) {
-            for (size_t i = 0; i < sec->blocks[b].nspans; i++)
-                free(sec->blocks[b].spans[i].text);
-            free(sec->blocks[b].spans);
-        }
+        for (size_t b = 0; b < sec->nblocks; b++)
+            report_block_free(&sec->blocks[b]);
         free(sec->blocks);
     }
     free(p->sections);
     *p = (struct report_prose){0};
+}
+
+struct report_block report_summary(json_t *report, enum report_status *tone)
+{
+    struct report_counts c = report_count(report);
+    size_t nimages = json_array_size(json_object_get(report, "runs"));
+    struct report_block b = {.kind = REPORT_PARAGRAPH};
+    if (c.fail == 0 && c.error == 0 && c.pass > 0) {
+        *tone = REPORT_PASS;
+        block_span(&b, REPORT_SPAN_STRONG, xstrdup("Result: every scenario that ran passed"));
+        block_span(&b, REPORT_SPAN_TEXT,
+                   xasprintf(" (%d passed, %d skipped) on %zu image(s): with the package installed an "
+                             "unprivileged process binds 80 and 443, ports below 80 stay privileged, and without "
+                             "it the kernel default (1024) holds.",
+                             c.pass, c.skip, nimages));
+    } else {
+        *tone = c.fail || c.error ? REPORT_FAIL : REPORT_SKIP;
+        block_span(&b, REPORT_SPAN_STRONG,
+                   xasprintf("Result: %d passed, %d failed, %d errors, %d skipped", c.pass, c.fail, c.error, c.skip));
+        block_span(&b, REPORT_SPAN_TEXT, xasprintf(" on %zu image(s).", nimages));
+    }
+    return b;
+}
+
+const char *report_incomplete_note(json_t *report)
+{
+    return json_is_true(json_object_get(report, "complete")) ? NULL
+                                                              : "This run was interrupted: the report is incomplete.";
 }
