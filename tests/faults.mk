@@ -10,7 +10,7 @@
 
 FAULTS_BUILD := $(HARNESS_BUILD)/faults
 # One fake agent per way of misbehaving (tests/faults/agents/fake-agent.c).
-FAKE_MODES   := silent overlong nul badutf8 claimpass root capeff capinh noproof perfect
+FAKE_MODES   := silent overlong nul badutf8 claimpass root capeff capinh noproof perfect escapes
 FAULTS_TOOLS := $(FAULTS_BUILD)/fake-agent $(FAKE_MODES:%=$(FAULTS_BUILD)/fake-agent-%) \
                 $(FAULTS_BUILD)/verdict $(FAULTS_BUILD)/portcheck-asan
 FUZZ_BIN     := $(HARNESS_BUILD)/fuzz_guest_line

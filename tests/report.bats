@@ -3,18 +3,23 @@
 # report.html is one self-contained file that a real browser renders with
 # the matrix, the chart and every status; junit.xml validates against the
 # Jenkins-style schema in harness/schema/junit.xsd; the TAP parses as TAP.
-# Two inputs: tests/fixtures/report.json (a real all-pass run) and
+# Three inputs: tests/fixtures/report.json (a real all-pass run),
 # tests/fixtures/report-mixed.json (fail, error, skip, an unknown status,
-# a missing scenario, and strings full of markup, to prove the escaping).
+# a missing scenario, and strings full of markup, to prove the escaping)
+# and tests/fixtures/report-reordered.json (two images that ran different
+# scenarios in different orders: every format lines cells up by name).
 # PORTCHECK=... runs another build (e.g. ASan).
 
 bats_require_minimum_version 1.5.0
+
+load control_bytes
 
 setup() {
     cd "$BATS_TEST_DIRNAME/.."
     PORTCHECK=${PORTCHECK:-$PWD/harness/build/portcheck}
     PASS=$PWD/tests/fixtures/report.json
     MIXED=$PWD/tests/fixtures/report-mixed.json
+    REORDERED=$PWD/tests/fixtures/report-reordered.json
     XSD=$PWD/harness/schema/junit.xsd
 }
 
@@ -131,7 +136,9 @@ html_of() {
     x=$BATS_TEST_TMPDIR/junit.xml
     grep -q '<testsuite name="debian-bookworm" tests="3" failures="1" errors="1" skipped="0"' "$x"
     grep -q '<skipped message="no rpm package given: pass --package FILE.rpm"/>' "$x"
-    grep -q 'type="weird&quot; onmouseover=&quot;x"' "$x"
+    # An unknown status is an error, and its text is not echoed into an attribute.
+    grep -q '<testcase classname="debian-sid" name="baseline" time="15.084">' "$x"
+    run ! grep -q 'weird' "$x"
 }
 
 @test "junit: the schema can fail (negative controls)" {
@@ -166,4 +173,68 @@ tap_summary() {
     run prove --exec cat "$BATS_TEST_TMPDIR/mixed.tap"
     [ "$status" -ne 0 ]
     run -0 prove --exec cat "$BATS_TEST_TMPDIR/pass.tap"
+}
+
+@test "matrix: two images with different scenarios in different orders line up by name in md and html" {
+    # Columns: every name in the order first seen; "–" where an image did not run one.
+    run -0 "$PORTCHECK" report "$REORDERED" --format md
+    md=$output
+    grep -qxF '| image | kernel | init | package | baseline | install | kernel-cmdline | reboot |' <<<"$md"
+    grep -qxF '| debian-bookworm | 6.1.0-50-amd64 | systemd |  | pass | **FAIL** | skip | – |' <<<"$md"
+    grep -qxF '| fedora-40 | 6.8.5-301.fc40.x86_64 | systemd |  | skip | – | pass | **ERROR** |' <<<"$md"
+    html_of "$REORDERED" "$BATS_TEST_TMPDIR/o.html"
+    run -0 xmllint --noout "$BATS_TEST_TMPDIR/o.html"
+    # Each row's cells, in column order: the status class of each.
+    cells() {
+        grep -F "<a href=\"#img$1\">" "$BATS_TEST_TMPDIR/o.html" | grep -o 'class="cell [a-z]*"' | cut -d' ' -f2 | tr -d '"' | tr '\n' ' '
+    }
+    [ "$(cells 0)" = "pass fail skip none " ]
+    [ "$(cells 1)" = "skip none pass error " ]
+    # The cell links to the image's own scenario, wherever it sits in that run.
+    grep -qF '<td class="cell pass"><a href="#img1-sc0">pass</a></td>' "$BATS_TEST_TMPDIR/o.html"
+    grep -qF '<td class="cell skip" title="no rpm package given"><a href="#img1-sc2">skip</a></td>' "$BATS_TEST_TMPDIR/o.html"
+}
+
+@test "md and html carry the same prose: negative controls and the security trade-off" {
+    run -0 "$PORTCHECK" report "$MIXED" --format md
+    md=$output
+    html_of "$MIXED" "$BATS_TEST_TMPDIR/p.html"
+    for title in "Negative controls" "Security trade-off"; do
+        grep -qxF "## $title" <<<"$md"
+        grep -qF ">$title</h2>" "$BATS_TEST_TMPDIR/p.html"
+    done
+    grep -qF -- '- debian-bookworm, baseline (no package): ip_unprivileged_port_start = 1024, unprivileged bind to tcp4:80 → EACCES (pass).' <<<"$md"
+    grep -qF '<li>debian-bookworm, baseline (no package): ip_unprivileged_port_start = 1024, unprivileged bind to tcp4:80 → EACCES (<span class="badge pass">pass</span>).</li>' \
+        "$BATS_TEST_TMPDIR/p.html"
+    grep -qF 'Opting out is one file: `ln -s /dev/null /etc/sysctl.d/30-unprivileged-ports.conf`' <<<"$md"
+    grep -qF 'Opting out is one file: <code>ln -s /dev/null /etc/sysctl.d/30-unprivileged-ports.conf</code>' \
+        "$BATS_TEST_TMPDIR/p.html"
+}
+
+@test "terminal escapes from the guest never reach a rendered report (md, html, junit, tap, json)" {
+    # ESC ] 0 ; title BEL, CSI 2J (clear screen), ESC c (reset), C1 CSI as UTF-8 (U+009B), in every kind of field.
+    evil=$'\e]0;pwned\a\e[2J\ec\u009b2J'
+    jq --arg e "$evil" '.runs[0].os = "OS\($e)" | .runs[0].image = "img\($e)" | .runs[1].scenarios[1].reason = "why\($e)"
+        | .runs[0].scenarios[0].name = "baseline\($e)" | .command = "portcheck\($e)"' "$REORDERED" > "$BATS_TEST_TMPDIR/evil.json"
+    # The negative control: the input holds them, as JSON escapes.
+    grep -qF '\u001b]0;pwned\u0007' "$BATS_TEST_TMPDIR/evil.json"
+    for fmt in md html junit tap json; do
+        run -0 "$PORTCHECK" report "$BATS_TEST_TMPDIR/evil.json" --format "$fmt" --output "$BATS_TEST_TMPDIR/evil.$fmt"
+        echo "$fmt: $(control_bytes "$BATS_TEST_TMPDIR/evil.$fmt")"
+        [ "$(control_bytes "$BATS_TEST_TMPDIR/evil.$fmt")" = 0 ]
+    done
+    # The text around them survives, inert.
+    grep -qF 'OS]0;pwned[2Jc2J' "$BATS_TEST_TMPDIR/evil.md"
+    grep -qF 'why]0;pwned[2Jc2J' "$BATS_TEST_TMPDIR/evil.html"
+    # The control for control_bytes itself: it sees a raw ESC and a UTF-8 C1.
+    printf 'a\033b\n' > "$BATS_TEST_TMPDIR/esc"
+    [ "$(control_bytes "$BATS_TEST_TMPDIR/esc")" = 1 ]
+    printf 'a\302\233b\n' > "$BATS_TEST_TMPDIR/c1"
+    [ "$(control_bytes "$BATS_TEST_TMPDIR/c1")" = 1 ]
+}
+
+@test "md escapes markup in table cells: <, >, &, | and backticks" {
+    jq '.runs[0].scenarios[1].reason = "a <b> & c | d `e`"' "$REORDERED" > "$BATS_TEST_TMPDIR/cells.json"
+    run -0 "$PORTCHECK" report "$BATS_TEST_TMPDIR/cells.json" --format md
+    grep -qF '| install | **FAIL** | 2.0 | 0/0 | a &lt;b&gt; &amp; c \| d \`e\` |' <<<"$output"
 }

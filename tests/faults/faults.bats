@@ -26,7 +26,7 @@ load jobs
 setup_file() {
     cd "$REPO"
     local f
-    for f in "$PC" "$AGENT" "$FAKE" "$(fake_agent silent)" "$(fake_agent noproof)" "$VERDICT" "$DEB"; do
+    for f in "$PC" "$AGENT" "$FAKE" "$(fake_agent silent)" "$(fake_agent noproof)" "$(fake_agent escapes)" "$VERDICT" "$DEB"; do
         [ -e "$f" ] || { echo "missing $f: run make faults-prereqs" >&2; return 1; }
     done
     rm -rf "$FO"
@@ -605,6 +605,28 @@ fails_on_privilege_alone() {
     injected guest-noproof
     guest_outcome guest_noproof kernel-cmdline error "guest broke the protocol: field 'proof' missing"
     survived guest-noproof
+}
+
+@test "fault: the guest sends terminal escapes (OSC title, clear screen, reset, C1 CSI): none reach stdout, stderr or a report" {
+    injected guest-escapes
+    guest_outcome guest_escapes install fail "install: "
+    local d=$FO/guest_escapes
+    # The negative control: the guest did send them, and report.json keeps
+    # them as evidence, as JSON escapes (it is ASCII only).
+    jq -e '.runs[0].scenarios[0].reason | contains("\u001b]0;pwned\u0007\u001b[2J\u001b[H\u001bc\u009b2J")' \
+        "$d/out/report.json"
+    [ "$(control_bytes "$d/out/report.json")" = 0 ]
+    # stdout and stderr (the log holds both: progress lines and the matrix) and every rendered report.
+    for f in log out/report.md out/report.html out/junit.xml; do
+        echo "$f: $(control_bytes "$d/$f") line(s) with control bytes"
+        [ "$(control_bytes "$d/$f")" = 0 ]
+    done
+    # What is left of the sequences is inert text, and it did get there.
+    grep -qF 'install: fail in' "$d/log"
+    grep -qF ']0;pwned[2J[Hc2Jdpkg: fake failure' "$d/log"
+    grep -qF ']0;pwned[2J[Hc2Jdpkg: fake failure' "$d/out/report.md"
+    grep -qF ']0;pwned[2J[Hc2Jdpkg: fake failure' "$d/out/report.html"
+    survived guest-escapes
 }
 
 # interrupted NAME SIGNAL RC: the run stopped at once, cleaned up and wrote

@@ -14,7 +14,7 @@ QEMU_WAIT=${FAULTS_QEMU_WAIT:-900}
 # Every job in the order it starts: the longest first. FAULTS_RUN_JOBS
 # picks some (their tests run, the others' skip), e.g. for a quick look.
 ALL_FAULT_JOBS="silent concurrent qemu_faults guest_overlong guest_nul guest_badutf8 guest_claimpass
-                guest_root guest_capeff guest_capinh guest_noproof sigkill panic sigint sigterm sigterm_shared"
+                guest_root guest_capeff guest_capinh guest_noproof guest_escapes sigkill panic sigint sigterm sigterm_shared"
 FAULT_JOBS=${FAULTS_RUN_JOBS-$ALL_FAULT_JOBS}
 
 # 1. A guest that never answers; 3. security: its qemu command lines.
@@ -85,6 +85,11 @@ job_guest_root() { guest_job root kernel-cmdline; }
 job_guest_capeff() { guest_job capeff kernel-cmdline; }
 job_guest_capinh() { guest_job capinh kernel-cmdline; }
 job_guest_noproof() { guest_job noproof kernel-cmdline; }
+# install's dpkg "fails" with terminal escapes in its output, which the
+# reason quotes: in the progress line, report.md and report.html.
+job_guest_escapes() {
+    pc guest_escapes --accel "$ACCEL" --agent "$(fake_agent escapes)" --scenario install --package "$DEB"
+}
 
 # 5. The harness interrupted mid-boot. SIGINT as a terminal's Ctrl-C sends
 # it: to the whole process group (main process and per-image children).

@@ -25,6 +25,9 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 LEDGER=$FO/ledger
 
+# control_bytes FILE
+source "$REPO/tests/control_bytes.bash"
+
 # ledger KIND WORDS...: one line per event; run-faults and the last tests
 # of faults.bats count them. Kinds: injected survived rejected run crash
 # host-change leftover.

@@ -1,7 +1,10 @@
-/* Progress lines on stderr, stamped with the time since start. */
+/* Progress lines on stderr, stamped with the time since start: one write
+ * each, and nothing in them a terminal would obey (a reason can quote the
+ * guest's console or a command's output). */
 #define _GNU_SOURCE
 #include "base/progress.h"
 
+#include "base/text_safe.h"
 #include "base/util.h"
 
 #include <stdarg.h>
@@ -22,9 +25,12 @@ void progress_note(const char *image, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    int n = snprintf(line, sizeof line, "[%6.1fs] %-26s %s\n", now_monotonic() - t0, image, msg);
-    if (n > (int)sizeof line - 1)
-        n = (int)sizeof line - 1, line[n - 1] = '\n';
+    int n = snprintf(line, sizeof line, "[%6.1fs] %-26s %s", now_monotonic() - t0, image, msg);
+    if (n > (int)sizeof line - 2)
+        n = (int)sizeof line - 2;
+    line[n] = '\0';
+    n = (int)strip_control(line);
+    line[n++] = '\n';
     if (write(STDERR_FILENO, line, (size_t)n) < 0) {
         /* Progress is best effort; a closed stderr must not stop a run. */
     }

@@ -25,11 +25,75 @@ void report_tap_run(json_t *run, FILE *out, int *counter);
 /* The images x scenarios table for the terminal. */
 void report_print_matrix(json_t *report, FILE *out);
 
+/* A scenario's status. report.json spells it as text; anything but the
+ * four names (a hand-edited or foreign file) reads as an error. */
+enum report_status { REPORT_PASS, REPORT_FAIL, REPORT_SKIP, REPORT_ERROR };
+const char *report_status_name(enum report_status st);
+enum report_status report_status_parse(const char *name);
+enum report_status report_scenario_status(json_t *scenario);
+
 /* Counts over all runs. */
 struct report_counts {
     int pass, fail, skip, error;
 };
 struct report_counts report_count(json_t *report);
+
+/* The matrix's columns: every scenario name of every run, in the order
+ * first seen (a run that ran fewer or other scenarios, or ran them in
+ * another order, still lines up: cells are looked up by name). */
+struct report_columns {
+    size_t n;
+    const char **names; /* borrowed from the report */
+};
+struct report_columns report_columns(json_t *report);
+void report_columns_free(struct report_columns *cols);
+/* RUN's scenario called NAME and its index in *index, or NULL. */
+json_t *report_find_scenario(json_t *run, const char *name, size_t *index);
+
+/* The prose both readable reports carry (negative controls, containers,
+ * the security trade-off) as structure, so that each writer adds only its
+ * markup: sections of paragraphs and list items, each a row of spans. */
+enum report_span_kind {
+    REPORT_SPAN_TEXT,
+    REPORT_SPAN_CODE,   /* a literal: a command, a path, a setting */
+    REPORT_SPAN_STATUS, /* a scenario status: text is its name */
+    REPORT_SPAN_STRONG, /* the claim a reader must not miss */
+};
+struct report_span {
+    enum report_span_kind kind;
+    char *text;
+};
+enum report_block_kind { REPORT_PARAGRAPH, REPORT_ITEM };
+struct report_block {
+    enum report_block_kind kind;
+    size_t nspans;
+    struct report_span *spans;
+};
+struct report_section {
+    const char *id, *title;
+    size_t nblocks;
+    struct report_block *blocks;
+};
+struct report_prose {
+    size_t nsections;
+    struct report_section *sections;
+};
+struct report_prose report_prose(json_t *report);
+void report_prose_free(struct report_prose *prose);
+/* The sentence both readable reports open with, as one paragraph, and the
+ * tone a writer may colour it with: pass when every scenario that ran
+ * passed, fail when one failed or erred, skip when none ran. */
+struct report_block report_summary(json_t *report, enum report_status *tone);
+void report_block_free(struct report_block *block);
+/* The note for a run that was interrupted, or NULL when it completed. */
+const char *report_incomplete_note(json_t *report);
+
+/* A copy of REPORT (or of one run) whose every string went through
+ * strip_control: what the writers render, since strings in report.json
+ * can quote the guest. Free it with json_decref. */
+json_t *report_safe_copy(json_t *report);
+/* render(report_safe_copy(report), out), the copy freed after. */
+void report_render_safe(json_t *report, FILE *out, void (*render)(json_t *, FILE *));
 
 /* Rendering helpers shared by the writers. */
 const char *report_str(json_t *obj, const char *key);
@@ -38,9 +102,6 @@ double report_num(json_t *obj, const char *key);
 double report_boot_seconds(json_t *boot);
 /* The boot path when it is not the fast one (multi-user.target, reference), else NULL. */
 const char *report_boot_path(json_t *boot);
-/* What a run's baseline scenario saw (the negative control both readable
- * reports list): false when the run had no baseline. */
-bool report_baseline_facts(json_t *run, const char **sysctl, const char **tcp80, const char **status);
 /* Text or attribute value for XML and HTML alike: the five specials
  * escaped, C0 controls other than tab and newline dropped. */
 void report_xml_text(FILE *out, const char *s);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "report/report.h"
 
+#include "base/text_safe.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -52,13 +53,40 @@ bool report_write_stream(const char *path, void (*render)(json_t *, FILE *), jso
 
 void report_render_json(json_t *report, FILE *out)
 {
-    json_dumpf(report, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    /* ASCII only: a C1 control (U+009B is CSI) stays an escape, never a raw
+     * byte pair a terminal could obey, and the data is unchanged. */
+    json_dumpf(report, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
     fputc('\n', out);
 }
 
 bool report_write_json(json_t *report, const char *path)
 {
     return report_write_stream(path, report_render_json, report);
+}
+
+static const char *const status_names[] = {
+    [REPORT_PASS] = "pass",
+    [REPORT_FAIL] = "fail",
+    [REPORT_SKIP] = "skip",
+    [REPORT_ERROR] = "error",
+};
+
+const char *report_status_name(enum report_status st)
+{
+    return (size_t)st < sizeof status_names / sizeof *status_names ? status_names[st] : "error";
+}
+
+enum report_status report_status_parse(const char *name)
+{
+    for (size_t i = 0; i < sizeof status_names / sizeof *status_names; i++)
+        if (strcmp(name, status_names[i]) == 0)
+            return (enum report_status)i;
+    return REPORT_ERROR;
+}
+
+enum report_status report_scenario_status(json_t *scenario)
+{
+    return report_status_parse(report_str(scenario, "status"));
 }
 
 struct report_counts report_count(json_t *report)
@@ -68,38 +96,93 @@ struct report_counts report_count(json_t *report)
     json_t *run, *sc;
     json_array_foreach(json_object_get(report, "runs"), i, run) {
         json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
-            const char *st = report_str(sc, "status");
-            if (strcmp(st, "pass") == 0)
-                c.pass++;
-            else if (strcmp(st, "fail") == 0)
-                c.fail++;
-            else if (strcmp(st, "skip") == 0)
-                c.skip++;
-            else
-                c.error++;
+            switch (report_scenario_status(sc)) {
+            case REPORT_PASS: c.pass++; break;
+            case REPORT_FAIL: c.fail++; break;
+            case REPORT_SKIP: c.skip++; break;
+            case REPORT_ERROR: c.error++; break;
+            }
         }
     }
     return c;
 }
 
-bool report_baseline_facts(json_t *run, const char **sysctl, const char **tcp80, const char **status)
+struct report_columns report_columns(json_t *report)
 {
-    size_t k, j;
-    json_t *sc, *ck;
-    json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
-        if (strcmp(report_str(sc, "name"), "baseline") != 0)
-            continue;
-        *sysctl = *tcp80 = "?";
-        json_array_foreach(json_object_get(sc, "checks"), j, ck) {
-            if (strcmp(report_str(ck, "what"), "sysctl") == 0)
-                *sysctl = report_str(ck, "got");
-            if (strcmp(report_str(ck, "what"), "tcp4:80") == 0)
-                *tcp80 = report_str(ck, "got");
+    struct report_columns cols = {0};
+    size_t cap = 0, i, k;
+    json_t *run, *sc;
+    json_array_foreach(json_object_get(report, "runs"), i, run) {
+        json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
+            const char *name = report_str(sc, "name");
+            size_t c = 0;
+            while (c < cols.n && strcmp(cols.names[c], name) != 0)
+                c++;
+            if (c < cols.n)
+                continue;
+            if (cols.n == cap) {
+                cap = cap ? 2 * cap : 16;
+                cols.names = xrealloc(cols.names, cap * sizeof *cols.names);
+            }
+            cols.names[cols.n++] = name;
         }
-        *status = report_str(sc, "status");
-        return true;
     }
-    return false;
+    return cols;
+}
+
+void report_columns_free(struct report_columns *cols)
+{
+    free(cols->names);
+    cols->names = NULL;
+    cols->n = 0;
+}
+
+json_t *report_find_scenario(json_t *run, const char *name, size_t *index)
+{
+    size_t k;
+    json_t *sc;
+    json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
+        if (strcmp(report_str(sc, "name"), name) == 0) {
+            *index = k;
+            return sc;
+        }
+    }
+    return NULL;
+}
+
+/* Strip every string below V in place (V is the writers' own copy). */
+static void strip_strings(json_t *v)
+{
+    size_t i;
+    const char *key;
+    json_t *child;
+    if (json_is_string(v)) {
+        cleanup_free char *s = xstrdup(json_string_value(v));
+        strip_control(s);
+        json_string_set(v, s);
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, child)
+            strip_strings(child);
+    } else if (json_is_object(v)) {
+        json_object_foreach(v, key, child)
+            strip_strings(child);
+    }
+}
+
+json_t *report_safe_copy(json_t *report)
+{
+    json_t *copy = json_deep_copy(report);
+    if (!copy)
+        die("out of memory copying the report");
+    strip_strings(copy);
+    return copy;
+}
+
+void report_render_safe(json_t *report, FILE *out, void (*render)(json_t *, FILE *))
+{
+    json_t *safe = report_safe_copy(report);
+    render(safe, out);
+    json_decref(safe);
 }
 
 void report_xml_text(FILE *out, const char *s)

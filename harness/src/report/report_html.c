@@ -8,14 +8,8 @@
 
 #include <string.h>
 
-/* The CSS class of a status: only these four exist, so a report with an
- * odd status cannot inject a class name (report_count calls it an error). */
-static const char *status_class(const char *st)
-{
-    if (strcmp(st, "pass") == 0 || strcmp(st, "fail") == 0 || strcmp(st, "skip") == 0)
-        return st;
-    return "error";
-}
+/* A status's CSS class is its name: only the four exist, so a report with
+ * an odd status cannot inject a class name (it reads as an error). */
 
 static const char css[] =
     "body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;padding:0 1em;color:#1d1d1f}"
@@ -50,71 +44,51 @@ static void head(json_t *report, FILE *out)
     fputs("</p>\n", out);
 }
 
+static void html_spans(FILE *out, const struct report_block *blk)
+{
+    for (size_t i = 0; i < blk->nspans; i++) {
+        const struct report_span *sp = &blk->spans[i];
+        const char *close = "";
+        switch (sp->kind) {
+        case REPORT_SPAN_TEXT: break;
+        case REPORT_SPAN_CODE: fputs("<code>", out), close = "</code>"; break;
+        case REPORT_SPAN_STRONG: fputs("<strong>", out), close = "</strong>"; break;
+        case REPORT_SPAN_STATUS:
+            fprintf(out, "<span class=\"badge %s\">", report_status_name(report_status_parse(sp->text)));
+            close = "</span>";
+            break;
+        }
+        report_xml_text(out, sp->text);
+        fputs(close, out);
+    }
+}
+
 static void summary(json_t *report, FILE *out)
 {
-    struct report_counts c = report_count(report);
-    size_t nimages = json_array_size(json_object_get(report, "runs"));
-    if (c.fail == 0 && c.error == 0 && c.pass > 0)
-        fprintf(out,
-                "<p class=\"summary pass\" id=\"summary\"><strong>Result: every scenario that ran passed</strong> "
-                "(%d passed, %d skipped) on %zu image(s): with the package installed an unprivileged process "
-                "binds 80 and 443, ports below 80 stay privileged, and without it the kernel default (1024) "
-                "holds.</p>\n",
-                c.pass, c.skip, nimages);
-    else
-        fprintf(out,
-                "<p class=\"summary %s\" id=\"summary\"><strong>Result: %d passed, %d failed, %d errors, %d "
-                "skipped</strong> on %zu image(s).</p>\n",
-                c.fail || c.error ? "fail" : "skip", c.pass, c.fail, c.error, c.skip, nimages);
-    if (!json_is_true(json_object_get(report, "complete")))
-        fputs("<p class=\"warn\">This run was interrupted: the report is incomplete.</p>\n", out);
-}
-
-/* The matrix's columns: every scenario name in the order first seen, so an
- * image that ran fewer scenarios still lines up. */
-static json_t *scenario_columns(json_t *runs)
-{
-    json_t *cols = json_array();
-    json_t *seen = json_object();
-    size_t i, k;
-    json_t *run, *sc;
-    json_array_foreach(runs, i, run) {
-        json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
-            const char *name = report_str(sc, "name");
-            if (!json_object_get(seen, name)) {
-                json_object_set_new(seen, name, json_true());
-                json_array_append_new(cols, json_string(name));
-            }
-        }
-    }
-    json_decref(seen);
-    return cols;
-}
-
-/* The index of scenario NAME in RUN, or -1. */
-static long find_scenario(json_t *run, const char *name)
-{
-    size_t k;
-    json_t *sc;
-    json_array_foreach(json_object_get(run, "scenarios"), k, sc)
-        if (strcmp(report_str(sc, "name"), name) == 0)
-            return (long)k;
-    return -1;
+    enum report_status tone;
+    struct report_block sentence = report_summary(report, &tone);
+    fprintf(out, "<p class=\"summary %s\" id=\"summary\">", report_status_name(tone));
+    html_spans(out, &sentence);
+    fputs("</p>\n", out);
+    report_block_free(&sentence);
+    const char *note = report_incomplete_note(report);
+    if (note)
+        fprintf(out, "<p class=\"warn\">%s</p>\n", note);
 }
 
 static void matrix(json_t *report, FILE *out)
 {
     json_t *runs = json_object_get(report, "runs");
-    json_t *cols = scenario_columns(runs);
+    struct report_columns cols = report_columns(report);
     size_t i, k;
-    json_t *run, *col;
+    json_t *run;
     /* Many scenarios make a wide table: it scrolls, the page does not. */
     fputs("<h2 id=\"matrix\">Matrix</h2>\n<div class=\"wide\">\n<table class=\"matrix\">\n<thead><tr><th>image</th><th>kernel</th>"
           "<th>init</th><th>package</th>",
           out);
-    json_array_foreach(cols, k, col) {
+    for (size_t c = 0; c < cols.n; c++) {
         fputs("<th>", out);
-        report_xml_text(out, json_string_value(col));
+        report_xml_text(out, cols.names[c]);
         fputs("</th>", out);
     }
     fputs("</tr></thead>\n<tbody>\n", out);
@@ -137,29 +111,26 @@ static void matrix(json_t *report, FILE *out)
             fputc(')', out);
         }
         fputs("</td>", out);
-        json_array_foreach(cols, k, col) {
-            long s = find_scenario(run, json_string_value(col));
-            if (s < 0) {
+        for (size_t c = 0; c < cols.n; c++) {
+            json_t *sc = report_find_scenario(run, cols.names[c], &k);
+            if (!sc) {
                 fputs("<td class=\"cell none\">&#8211;</td>", out);
                 continue;
             }
-            json_t *sc = json_array_get(json_object_get(run, "scenarios"), (size_t)s);
-            const char *st = report_str(sc, "status");
+            const char *st = report_status_name(report_scenario_status(sc));
             const char *reason = report_str(sc, "reason");
-            fprintf(out, "<td class=\"cell %s\"", status_class(st));
+            fprintf(out, "<td class=\"cell %s\"", st);
             if (reason[0]) {
                 fputs(" title=\"", out);
                 report_xml_text(out, reason);
                 fputc('"', out);
             }
-            fprintf(out, "><a href=\"#img%zu-sc%ld\">", i, s);
-            report_xml_text(out, st[0] ? st : "error");
-            fputs("</a></td>", out);
+            fprintf(out, "><a href=\"#img%zu-sc%zu\">%s</a></td>", i, k, st);
         }
         fputs("</tr>\n", out);
     }
     fputs("</tbody>\n</table>\n</div>\n", out);
-    json_decref(cols);
+    report_columns_free(&cols);
 }
 
 /* A round axis end: 1, 2 or 5 times a power of ten, at least v. A loop,
@@ -280,12 +251,10 @@ static void scenario_details(json_t *sc, size_t i, size_t k, FILE *out)
         n++;
         ok += json_is_true(json_object_get(ck, "ok"));
     }
-    const char *st = report_str(sc, "status");
+    enum report_status st = report_scenario_status(sc);
     /* What did not pass is open from the start: that is what a reader wants. */
-    fprintf(out, "<details id=\"img%zu-sc%zu\"%s><summary><span class=\"badge %s\">", i, k,
-            strcmp(st, "pass") == 0 ? "" : " open=\"open\"", status_class(st));
-    report_xml_text(out, st[0] ? st : "error");
-    fputs("</span> <strong>", out);
+    fprintf(out, "<details id=\"img%zu-sc%zu\"%s><summary><span class=\"badge %s\">%s</span> <strong>", i, k,
+            st == REPORT_PASS ? "" : " open=\"open\"", report_status_name(st), report_status_name(st));
     report_xml_text(out, report_str(sc, "name"));
     fprintf(out, "</strong>: %d/%d checks held, %.1f s</summary>\n<p>", ok, n, report_num(sc, "seconds"));
     report_xml_text(out, report_str(sc, "summary"));
@@ -361,55 +330,27 @@ static void image_section(json_t *run, size_t i, FILE *out)
     fputs("</section>\n", out);
 }
 
-static void negative_controls(json_t *report, FILE *out)
+/* The shared prose (report_prose) in HTML. */
+static void prose(json_t *report, FILE *out)
 {
-    fputs("<h2 id=\"negative-controls\">Negative controls</h2>\n<p>A check that cannot fail proves nothing. These "
-          "show the same checks failing where they must:</p>\n<ul>\n",
-          out);
-    size_t i;
-    json_t *run;
-    int listed = 0;
-    json_array_foreach(json_object_get(report, "runs"), i, run) {
-        const char *sysctl, *tcp80, *status;
-        if (!report_baseline_facts(run, &sysctl, &tcp80, &status))
-            continue;
-        fputs("<li>", out);
-        report_xml_text(out, report_str(run, "image"));
-        fputs(", baseline (no package): ip_unprivileged_port_start = ", out);
-        report_xml_text(out, sysctl);
-        fputs(", unprivileged bind to tcp4:80 &#8594; ", out);
-        report_xml_text(out, tcp80);
-        fprintf(out, " (<span class=\"badge %s\">", status_class(status));
-        report_xml_text(out, status);
-        fputs("</span>).</li>\n", out);
-        listed++;
+    struct report_prose p = report_prose(report);
+    for (size_t s = 0; s < p.nsections; s++) {
+        const struct report_section *sec = &p.sections[s];
+        fprintf(out, "<h2 id=\"%s\">%s</h2>\n", sec->id, sec->title);
+        for (size_t b = 0; b < sec->nblocks; b++) {
+            const struct report_block *blk = &sec->blocks[b];
+            bool item = blk->kind == REPORT_ITEM;
+            bool first_item = item && (b == 0 || sec->blocks[b - 1].kind != REPORT_ITEM);
+            bool last_item = item && (b + 1 == sec->nblocks || sec->blocks[b + 1].kind != REPORT_ITEM);
+            fputs(first_item ? "<ul>\n<li>" : item ? "<li>" : "<p>", out);
+            html_spans(out, blk);
+            fputs(last_item ? "</li>\n</ul>\n" : item ? "</li>\n" : "</p>\n", out);
+        }
     }
-    fputs("<li>In every run with the package, ports 22, 25, 53 and 79 must get EACCES over TCP and UDP, IPv4 and "
-          "IPv6: the setting opens 80 and up, nothing below.</li>\n"
-          "<li>Every bind is made by a process with uid and gid 65534, no supplementary groups, no effective "
-          "capabilities and no_new_privs; the host rejects bind results that lack that proof.</li>\n",
-          out);
-    if (!listed)
-        fputs("<li>(No baseline scenario in this run.)</li>\n", out);
-    fputs("</ul>\n", out);
+    report_prose_free(&p);
 }
 
-static void security(FILE *out)
-{
-    fputs("<h2 id=\"security\">Security trade-off</h2>\n"
-          "<p><code>net.ipv4.ip_unprivileged_port_start = 80</code> lets any local user bind ports 80-1023 in the "
-          "host's network namespace. Ports 1-79 stay privileged, among them ssh (22), smtp (25), dns (53) and "
-          "dhcp (67/68). What opens besides 80 and 443: 111, 389, 631 and the rest up to 1023, so a local user "
-          "could take port 80 before the web server starts, and trust based on a source port below 1024 "
-          "(rsh, NFS <code>secure</code> exports) weakens. The setting is per network namespace: containers "
-          "with their own network namespace keep 1024 unless their runtime sets it.</p>\n"
-          "<p>Opting out is one file: <code>ln -s /dev/null /etc/sysctl.d/30-unprivileged-ports.conf</code>, or "
-          "any <code>/etc/sysctl.d/NN-local.conf</code> with <code>net.ipv4.ip_unprivileged_port_start = "
-          "1024</code>.</p>\n",
-          out);
-}
-
-void report_render_html(json_t *report, FILE *out)
+static void render(json_t *report, FILE *out)
 {
     head(report, out);
     summary(report, out);
@@ -420,13 +361,17 @@ void report_render_html(json_t *report, FILE *out)
     json_t *run;
     json_array_foreach(json_object_get(report, "runs"), i, run)
         image_section(run, i, out);
-    negative_controls(report, out);
-    security(out);
+    prose(report, out);
     fputs("<h2 id=\"reproduce\">Reproduce</h2>\n<pre>", out);
     report_xml_text(out, report_str(report, "command"));
     fputs("</pre>\n<p class=\"meta\">accelerator choice: ", out);
     report_xml_text(out, report_str(report, "accel_reason"));
     fputs("</p>\n</body>\n</html>\n", out);
+}
+
+void report_render_html(json_t *report, FILE *out)
+{
+    report_render_safe(report, out, render);
 }
 
 bool report_write_html(json_t *report, const char *path)

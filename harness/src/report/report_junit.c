@@ -1,11 +1,8 @@
 /* JUnit XML, the common schema CI systems read: one testsuite per image,
  * one testcase per scenario, failure text with the checks and the reason. */
-#define _GNU_SOURCE
 #include "report/report.h"
 
-#include <string.h>
-
-void report_render_junit(json_t *report, FILE *out)
+static void render(json_t *report, FILE *out)
 {
     struct report_counts all = report_count(report);
     size_t i, k, j;
@@ -23,11 +20,11 @@ void report_render_junit(json_t *report, FILE *out)
         int n = 0, fail = 0, err = 0, skip = 0;
         double secs = 0;
         json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
-            const char *st = report_str(sc, "status");
+            enum report_status st = report_scenario_status(sc);
             n++;
-            fail += strcmp(st, "fail") == 0;
-            err += strcmp(st, "error") == 0;
-            skip += strcmp(st, "skip") == 0;
+            fail += st == REPORT_FAIL;
+            err += st == REPORT_ERROR;
+            skip += st == REPORT_SKIP;
             secs += report_num(sc, "seconds");
         }
         fputs("  <testsuite name=\"", out);
@@ -43,29 +40,26 @@ void report_render_junit(json_t *report, FILE *out)
         }
         fputs("    </properties>\n", out);
         json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
-            const char *st = report_str(sc, "status");
+            enum report_status st = report_scenario_status(sc);
             fputs("    <testcase classname=\"", out);
             report_xml_text(out, report_str(run, "image"));
             fputs("\" name=\"", out);
             report_xml_text(out, report_str(sc, "name"));
             fprintf(out, "\" time=\"%.3f\"", report_num(sc, "seconds"));
-            if (strcmp(st, "pass") == 0) {
+            if (st == REPORT_PASS) {
                 fputs("/>\n", out);
                 continue;
             }
             fputs(">\n", out);
-            const char *tag = strcmp(st, "fail") == 0 ? "failure" : strcmp(st, "skip") == 0 ? "skipped" : "error";
+            const char *tag = st == REPORT_FAIL ? "failure" : st == REPORT_SKIP ? "skipped" : "error";
             fprintf(out, "      <%s message=\"", tag);
             report_xml_text(out, report_str(sc, "reason"));
             fputs("\"", out);
-            if (strcmp(st, "skip") == 0) {
+            if (st == REPORT_SKIP) {
                 fputs("/>\n    </testcase>\n", out);
                 continue;
             }
-            /* The status comes from the report file: escaped like any string. */
-            fputs(" type=\"", out);
-            report_xml_text(out, st);
-            fputs("\">", out);
+            fprintf(out, " type=\"%s\">", report_status_name(st));
             json_array_foreach(json_object_get(sc, "checks"), j, ck) {
                 if (json_is_true(json_object_get(ck, "ok")))
                     continue;
@@ -82,6 +76,11 @@ void report_render_junit(json_t *report, FILE *out)
         fputs("  </testsuite>\n", out);
     }
     fputs("</testsuites>\n", out);
+}
+
+void report_render_junit(json_t *report, FILE *out)
+{
+    report_render_safe(report, out, render);
 }
 
 bool report_write_junit(json_t *report, const char *path)

@@ -1,26 +1,33 @@
-/* The terminal matrix: images as rows, scenarios as columns. */
+/* The terminal matrix: images as rows, scenarios as columns, a cell looked
+ * up by name (an image that did not run a scenario shows "-"). */
 #include "report/report.h"
 
-#include <string.h>
-
-void report_print_matrix(json_t *report, FILE *out)
+static void print(json_t *report, FILE *out)
 {
     json_t *runs = json_object_get(report, "runs");
-    json_t *first = json_array_get(runs, 0);
-    if (!first)
+    if (json_array_size(runs) == 0)
         return;
+    struct report_columns cols = report_columns(report);
     size_t i, k;
-    json_t *run, *sc;
+    json_t *run;
     fprintf(out, "\n%-26s", "image");
-    json_array_foreach(json_object_get(first, "scenarios"), k, sc)
-        fprintf(out, " %-10s", report_str(sc, "name"));
+    for (size_t c = 0; c < cols.n; c++)
+        fprintf(out, " %-10s", cols.names[c]);
     fputc('\n', out);
     json_array_foreach(runs, i, run) {
         fprintf(out, "%-26s", report_str(run, "image"));
-        json_array_foreach(json_object_get(run, "scenarios"), k, sc)
-            fprintf(out, " %-10s", report_str(sc, "status"));
+        for (size_t c = 0; c < cols.n; c++) {
+            json_t *sc = report_find_scenario(run, cols.names[c], &k);
+            fprintf(out, " %-10s", sc ? report_status_name(report_scenario_status(sc)) : "-");
+        }
         fputc('\n', out);
     }
+    report_columns_free(&cols);
     struct report_counts c = report_count(report);
     fprintf(out, "\n%d pass, %d fail, %d skip, %d error\n", c.pass, c.fail, c.skip, c.error);
+}
+
+void report_print_matrix(json_t *report, FILE *out)
+{
+    report_render_safe(report, out, print);
 }

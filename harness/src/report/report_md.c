@@ -6,98 +6,188 @@
 
 #include <string.h>
 
-/* Markdown table cells: no pipes, no newlines. */
-static void md_cell(FILE *out, const char *s)
+/* Text from the report, inline or in a table cell: one line, and nothing
+ * Markdown or the HTML it allows would read as markup (a tag, an entity, a
+ * cell boundary, a code span). */
+static void md_text(FILE *out, const char *s)
 {
     for (; *s; s++) {
-        if (*s == '|')
-            fputs("\\|", out);
-        else if (*s == '\n' || *s == '\r')
-            fputc(' ', out);
-        else
-            fputc(*s, out);
+        switch (*s) {
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '&': fputs("&amp;", out); break;
+        case '|': fputs("\\|", out); break;
+        case '`': fputs("\\`", out); break;
+        case '\n':
+        case '\r': fputc(' ', out); break;
+        default: fputc(*s, out);
+        }
     }
 }
 
-static const char *status_mark(const char *st)
+/* The longest run of backticks in s: a code span or fence needs a longer one. */
+static size_t backtick_run(const char *s)
 {
-    if (strcmp(st, "pass") == 0)
-        return "pass";
-    if (strcmp(st, "fail") == 0)
-        return "**FAIL**";
-    if (strcmp(st, "skip") == 0)
-        return "skip";
-    return "**ERROR**";
+    size_t longest = 0, run = 0;
+    for (; *s; s++) {
+        run = *s == '`' ? run + 1 : 0;
+        longest = run > longest ? run : longest;
+    }
+    return longest;
+}
+
+static void backticks(FILE *out, size_t n)
+{
+    while (n--)
+        fputc('`', out);
+}
+
+/* A code span (outside tables) that holds s whatever backticks it has
+ * (CommonMark: the delimiter is longer than any run inside, and a space
+ * keeps a backtick at either end apart from it). */
+static void md_code(FILE *out, const char *s)
+{
+    size_t ticks = backtick_run(s) + 1;
+    const char *pad = ticks > 1 ? " " : "";
+    backticks(out, ticks);
+    fputs(pad, out);
+    for (; *s; s++)
+        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
+    fputs(pad, out);
+    backticks(out, ticks);
+}
+
+static const char *status_mark(enum report_status st)
+{
+    switch (st) {
+    case REPORT_FAIL: return "**FAIL**";
+    case REPORT_ERROR: return "**ERROR**";
+    case REPORT_PASS:
+    case REPORT_SKIP: break;
+    }
+    return report_status_name(st);
+}
+
+static void md_spans(FILE *out, const struct report_block *blk)
+{
+    for (size_t i = 0; i < blk->nspans; i++) {
+        const struct report_span *sp = &blk->spans[i];
+        if (sp->kind == REPORT_SPAN_CODE) {
+            md_code(out, sp->text);
+            continue;
+        }
+        if (sp->kind == REPORT_SPAN_STRONG)
+            fputs("**", out);
+        md_text(out, sp->text);
+        if (sp->kind == REPORT_SPAN_STRONG)
+            fputs("**", out);
+    }
 }
 
 static void summary(json_t *report, FILE *out)
 {
-    struct report_counts c = report_count(report);
-    size_t nimages = json_array_size(json_object_get(report, "runs"));
-    if (c.fail == 0 && c.error == 0 && c.pass > 0)
-        fprintf(out,
-                "**Result: every scenario that ran passed** (%d passed, %d skipped) on %zu image(s): with the "
-                "package installed an unprivileged process binds 80 and 443, ports below 80 stay privileged, "
-                "and without it the kernel default (1024) holds.\n\n",
-                c.pass, c.skip, nimages);
-    else
-        fprintf(out, "**Result: %d passed, %d failed, %d errors, %d skipped** on %zu image(s).\n\n", c.pass, c.fail,
-                c.error, c.skip, nimages);
-    if (!json_is_true(json_object_get(report, "complete")))
-        fputs("> This run was interrupted: the report is incomplete.\n\n", out);
+    enum report_status tone;
+    struct report_block sentence = report_summary(report, &tone);
+    md_spans(out, &sentence);
+    fputs("\n\n", out);
+    report_block_free(&sentence);
+    const char *note = report_incomplete_note(report);
+    if (note)
+        fprintf(out, "> %s\n\n", note);
 }
 
 static void matrix(json_t *report, FILE *out)
 {
     json_t *runs = json_object_get(report, "runs");
-    json_t *first = json_array_get(runs, 0);
-    if (!first)
+    if (json_array_size(runs) == 0)
         return;
+    struct report_columns cols = report_columns(report);
     size_t i, k;
-    json_t *run, *sc;
+    json_t *run;
     fputs("## Matrix\n\n| image | kernel | init | package |", out);
-    json_array_foreach(json_object_get(first, "scenarios"), k, sc)
-        fprintf(out, " %s |", report_str(sc, "name"));
+    for (size_t c = 0; c < cols.n; c++) {
+        fputc(' ', out);
+        md_text(out, cols.names[c]);
+        fputs(" |", out);
+    }
     fputs("\n|---|---|---|---|", out);
-    json_array_foreach(json_object_get(first, "scenarios"), k, sc)
+    for (size_t c = 0; c < cols.n; c++)
         fputs("---|", out);
     fputc('\n', out);
     json_array_foreach(runs, i, run) {
         json_t *pkg = json_object_get(run, "package");
-        fprintf(out, "| %s | %s | %s | ", report_str(run, "image"), report_str(run, "kernel"),
-                report_str(run, "init"));
-        if (json_is_object(pkg))
-            fprintf(out, "%s %s (%s)", report_str(pkg, "name"), report_str(pkg, "version"),
-                    report_str(pkg, "format"));
+        fputs("| ", out);
+        md_text(out, report_str(run, "image"));
+        fputs(" | ", out);
+        md_text(out, report_str(run, "kernel"));
+        fputs(" | ", out);
+        md_text(out, report_str(run, "init"));
+        fputs(" | ", out);
+        if (json_is_object(pkg)) {
+            md_text(out, report_str(pkg, "name"));
+            fputc(' ', out);
+            md_text(out, report_str(pkg, "version"));
+            fputs(" (", out);
+            md_text(out, report_str(pkg, "format"));
+            fputc(')', out);
+        }
         fputs(" |", out);
-        json_array_foreach(json_object_get(run, "scenarios"), k, sc)
-            fprintf(out, " %s |", status_mark(report_str(sc, "status")));
+        for (size_t c = 0; c < cols.n; c++) {
+            json_t *sc = report_find_scenario(run, cols.names[c], &k);
+            /* An en dash: the image did not run this scenario. */
+            fprintf(out, " %s |", sc ? status_mark(report_scenario_status(sc)) : "\u2013");
+        }
         fputc('\n', out);
     }
     fputc('\n', out);
+    report_columns_free(&cols);
 }
 
 static void image_details(json_t *run, FILE *out)
 {
     size_t k, j;
     json_t *sc, *ck, *boot;
-    fprintf(out, "### %s\n\n", report_str(run, "image"));
-    fprintf(out, "- OS: %s; kernel %s; init %s; accelerator %s\n", report_str(run, "os"), report_str(run, "kernel"),
-            report_str(run, "init"), report_str(run, "accel"));
-    fprintf(out, "- image recipe hash %s (vm-images/recipes/%s.conf)\n", report_str(run, "recipe_hash"),
-            report_str(run, "image"));
+    fputs("### ", out);
+    md_text(out, report_str(run, "image"));
+    fputs("\n\n- OS: ", out);
+    md_text(out, report_str(run, "os"));
+    fputs("; kernel ", out);
+    md_text(out, report_str(run, "kernel"));
+    fputs("; init ", out);
+    md_text(out, report_str(run, "init"));
+    fputs("; accelerator ", out);
+    md_text(out, report_str(run, "accel"));
+    fputs("\n- image recipe hash ", out);
+    md_text(out, report_str(run, "recipe_hash"));
+    fputs(" (vm-images/recipes/", out);
+    md_text(out, report_str(run, "image"));
+    fputs(".conf)\n", out);
     json_t *pkg = json_object_get(run, "package");
-    if (json_is_object(pkg))
-        fprintf(out, "- package %s %s (%s), sha256 `%s`\n", report_str(pkg, "name"), report_str(pkg, "version"),
-                report_str(pkg, "format"), report_str(pkg, "sha256"));
+    if (json_is_object(pkg)) {
+        fputs("- package ", out);
+        md_text(out, report_str(pkg, "name"));
+        fputc(' ', out);
+        md_text(out, report_str(pkg, "version"));
+        fputs(" (", out);
+        md_text(out, report_str(pkg, "format"));
+        fputs("), sha256 ", out);
+        md_code(out, report_str(pkg, "sha256"));
+        fputc('\n', out);
+    }
     json_array_foreach(json_object_get(run, "boots"), k, boot) {
         if (k == 0)
             fputs("- boots (qemu start or reboot command to the agent's first facts; * to its hello, when "
                   "the boot asked no facts):", out);
         const char *path = report_boot_path(boot);
-        fprintf(out, " %s %.1f s%s%s%s%s;", report_str(boot, "how"), report_boot_seconds(boot),
-                report_num(boot, "seconds_to_verdict") > 0 ? "" : "*", path ? " (" : "", path ? path : "",
-                path ? ")" : "");
+        fputc(' ', out);
+        md_text(out, report_str(boot, "how"));
+        fprintf(out, " %.1f s%s", report_boot_seconds(boot), report_num(boot, "seconds_to_verdict") > 0 ? "" : "*");
+        if (path) {
+            fputs(" (", out);
+            md_text(out, path);
+            fputc(')', out);
+        }
+        fputc(';', out);
     }
     fputs("\n\n| scenario | status | seconds | checks | note |\n|---|---|---|---|---|\n", out);
     json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
@@ -106,10 +196,12 @@ static void image_details(json_t *run, FILE *out)
             n++;
             ok += json_is_true(json_object_get(ck, "ok"));
         }
-        fprintf(out, "| %s | %s | %.1f | %d/%d | ", report_str(sc, "name"), status_mark(report_str(sc, "status")),
-                report_num(sc, "seconds"), ok, n);
+        fputs("| ", out);
+        md_text(out, report_str(sc, "name"));
+        fprintf(out, " | %s | %.1f | %d/%d | ", status_mark(report_scenario_status(sc)), report_num(sc, "seconds"),
+                ok, n);
         const char *reason = report_str(sc, "reason");
-        md_cell(out, reason[0] ? reason : report_str(sc, "summary"));
+        md_text(out, reason[0] ? reason : report_str(sc, "summary"));
         fputs(" |\n", out);
     }
     fputc('\n', out);
@@ -117,90 +209,55 @@ static void image_details(json_t *run, FILE *out)
     json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
         if (json_array_size(json_object_get(sc, "checks")) == 0)
             continue;
-        fprintf(out, "<details><summary>%s: checks</summary>\n\n| check | expected | got | |\n|---|---|---|---|\n",
-                report_str(sc, "name"));
+        fputs("<details><summary>", out);
+        md_text(out, report_str(sc, "name"));
+        fputs(": checks</summary>\n\n| check | expected | got | |\n|---|---|---|---|\n", out);
         json_array_foreach(json_object_get(sc, "checks"), j, ck) {
             fputs("| ", out);
-            md_cell(out, report_str(ck, "what"));
+            md_text(out, report_str(ck, "what"));
             fputs(" | ", out);
-            md_cell(out, report_str(ck, "expect"));
+            md_text(out, report_str(ck, "expect"));
             fputs(" | ", out);
-            md_cell(out, report_str(ck, "got"));
+            md_text(out, report_str(ck, "got"));
             fprintf(out, " | %s |\n", json_is_true(json_object_get(ck, "ok")) ? "ok" : "**MISMATCH**");
         }
         fputs("\n</details>\n\n", out);
     }
 }
 
-static void negative_controls(json_t *report, FILE *out)
+/* The shared prose (report_prose) in Markdown. */
+static void prose(json_t *report, FILE *out)
 {
-    fputs("## Negative controls\n\n"
-          "A check that cannot fail proves nothing. These show the same checks failing where they must:\n\n",
-          out);
-    size_t i;
-    json_t *run;
-    int listed = 0;
-    json_array_foreach(json_object_get(report, "runs"), i, run) {
-        const char *sysctl, *tcp80, *status;
-        if (!report_baseline_facts(run, &sysctl, &tcp80, &status))
-            continue;
-        fprintf(out, "- %s, baseline (no package): ip_unprivileged_port_start = %s, unprivileged bind to "
-                     "tcp4:80 -> %s (%s).\n",
-                report_str(run, "image"), sysctl, tcp80, status);
-        listed++;
+    struct report_prose p = report_prose(report);
+    for (size_t s = 0; s < p.nsections; s++) {
+        const struct report_section *sec = &p.sections[s];
+        fprintf(out, "## %s\n\n", sec->title);
+        for (size_t b = 0; b < sec->nblocks; b++) {
+            const struct report_block *blk = &sec->blocks[b];
+            if (blk->kind == REPORT_ITEM)
+                fputs("- ", out);
+            md_spans(out, blk);
+            /* A paragraph ends with a blank line, and so does a list. */
+            bool list_goes_on = blk->kind == REPORT_ITEM && b + 1 < sec->nblocks &&
+                                sec->blocks[b + 1].kind == REPORT_ITEM;
+            fputs(list_goes_on ? "\n" : "\n\n", out);
+        }
     }
-    fputs("- In every run with the package, ports 22, 25, 53 and 79 must get EACCES over TCP and UDP, IPv4 and "
-          "IPv6: the setting opens 80 and up, nothing below.\n",
-          out);
-    fputs("- Every bind is made by a process with uid and gid 65534, no supplementary groups, no effective "
-          "capabilities and no_new_privs; the host rejects bind results that lack that proof.\n",
-          out);
-    if (!listed)
-        fputs("- (No baseline scenario in this run.)\n", out);
+    report_prose_free(&p);
+}
+
+/* A fenced block that holds s whatever backticks it has. */
+static void md_fence(FILE *out, const char *s)
+{
+    size_t ticks = backtick_run(s) + 1;
+    ticks = ticks < 3 ? 3 : ticks;
+    backticks(out, ticks);
+    fprintf(out, "\n%s\n", s);
+    backticks(out, ticks);
     fputc('\n', out);
 }
 
-/* One sentence per container scenario, so a reviewer sees why host-netns
- * cases need the host package and private-netns cases do not. */
-static void containers(json_t *report, FILE *out)
-{
-    json_t *first = json_array_get(json_object_get(report, "runs"), 0);
-    size_t k;
-    json_t *sc;
-    bool any = false;
-    json_array_foreach(json_object_get(first, "scenarios"), k, sc) {
-        if (!json_is_true(json_object_get(sc, "container")))
-            continue;
-        if (!any)
-            fputs("## Containers\n\n"
-                  "The sysctl is per network namespace: what shares the host's netns (toolbox, distrobox, "
-                  "`podman --network=host`, rootless podman's port forwarder) needs the host package; a "
-                  "private netns starts at 1024 whatever the host has.\n\n",
-                  out);
-        any = true;
-        fprintf(out, "- `%s`: ", report_str(sc, "name"));
-        md_cell(out, report_str(sc, "summary"));
-        fputc('\n', out);
-    }
-    if (any)
-        fputc('\n', out);
-}
-
-static void security(FILE *out)
-{
-    fputs("## Security trade-off\n\n"
-          "`net.ipv4.ip_unprivileged_port_start = 80` lets any local user bind ports 80-1023 in the host's "
-          "network namespace. Ports 1-79 stay privileged, among them ssh (22), smtp (25), dns (53) and "
-          "dhcp (67/68). What opens besides 80 and 443: 111, 389, 631 and the rest up to 1023, so a local user "
-          "could take port 80 before the web server starts, and trust based on a source port below 1024 "
-          "(rsh, NFS `secure` exports) weakens. The setting is per network namespace: containers with their "
-          "own network namespace keep 1024 unless their runtime sets it.\n\n"
-          "Opting out is one file: `ln -s /dev/null /etc/sysctl.d/30-unprivileged-ports.conf`, or any "
-          "`/etc/sysctl.d/NN-local.conf` with `net.ipv4.ip_unprivileged_port_start = 1024`.\n\n",
-          out);
-}
-
-void report_render_md(json_t *report, FILE *out)
+static void render(json_t *report, FILE *out)
 {
     fputs("# unprivileged-ports: evidence report\n\n", out);
     summary(report, out);
@@ -210,11 +267,19 @@ void report_render_md(json_t *report, FILE *out)
     json_t *run;
     json_array_foreach(json_object_get(report, "runs"), i, run)
         image_details(run, out);
-    negative_controls(report, out);
-    containers(report, out);
-    security(out);
-    fprintf(out, "## Reproduce\n\n```\n%s\n```\n\nportcheck %s, %s.\n", report_str(report, "command"),
-            report_str(report, "version"), report_str(report, "started"));
+    prose(report, out);
+    fputs("## Reproduce\n\n", out);
+    md_fence(out, report_str(report, "command"));
+    fputs("\nportcheck ", out);
+    md_text(out, report_str(report, "version"));
+    fputs(", ", out);
+    md_text(out, report_str(report, "started"));
+    fputs(".\n", out);
+}
+
+void report_render_md(json_t *report, FILE *out)
+{
+    report_render_safe(report, out, render);
 }
 
 bool report_write_md(json_t *report, const char *path)

@@ -4,21 +4,23 @@
 
 #include <string.h>
 
-void report_tap_run(json_t *run, FILE *out, int *counter)
+void report_tap_run(json_t *unsafe_run, FILE *out, int *counter)
 {
+    json_t *run = report_safe_copy(unsafe_run);
     size_t i;
     json_t *sc;
     json_array_foreach(json_object_get(run, "scenarios"), i, sc) {
-        const char *st = report_str(sc, "status");
+        enum report_status st = report_scenario_status(sc);
         const char *reason = report_str(sc, "reason");
         int n = ++*counter;
-        if (strcmp(st, "pass") == 0)
+        if (st == REPORT_PASS)
             fprintf(out, "ok %d - %s %s\n", n, report_str(run, "image"), report_str(sc, "name"));
-        else if (strcmp(st, "skip") == 0)
+        else if (st == REPORT_SKIP)
             fprintf(out, "ok %d - %s %s # SKIP %.*s\n", n, report_str(run, "image"), report_str(sc, "name"),
                     (int)strcspn(reason, "\n"), reason);
         else {
-            fprintf(out, "not ok %d - %s %s (%s)\n", n, report_str(run, "image"), report_str(sc, "name"), st);
+            fprintf(out, "not ok %d - %s %s (%s)\n", n, report_str(run, "image"), report_str(sc, "name"),
+                    report_status_name(st));
             /* Diagnostics, one line each, never a bare "#" that TAP reads as a directive. */
             fputs("# ", out);
             for (const char *c = reason; *c; c++)
@@ -27,4 +29,5 @@ void report_tap_run(json_t *run, FILE *out, int *counter)
         }
     }
     fflush(out);
+    json_decref(run);
 }

@@ -19,6 +19,11 @@
  *   noproof    the same, without the proof object          -> error (protocol)
  *   perfect    the same facts with a correct proof: the control that shows
  *              the facts above are wrong only where they mean to be
+ *   escapes    every command fails (exit 1) with terminal control sequences
+ *              in its output, which the host quotes in the reason: an OSC
+ *              window title, clear screen, reset and a C1 CSI; facts are
+ *              perfect                                      -> fail, and not
+ *              one control byte on the host's stdout, stderr or reports
  *
  * Used outside a VM (the suite's host-side control), `fake-agent MODE` talks
  * on stdin/stdout instead and takes the sysctl value from $FAKE_SYSCTL.
@@ -30,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +133,11 @@ static double uptime(void)
 }
 
 static char boot_id[64];
+
+/* What the escapes mode sends, as JSON escapes: ESC ] 0 ; title BEL (set the
+ * window title), ESC [ 2 J and ESC [ H (clear, home), ESC c (reset), and
+ * U+009B (C1 CSI, which jansson hands on as the bytes C2 9B). */
+#define EVIL_OUTPUT "\\u001b]0;pwned\\u0007\\u001b[2J\\u001b[H\\u001bc\\u009b2Jdpkg: fake failure\\n"
 
 static void hello(void)
 {
@@ -268,10 +279,11 @@ int main(int argc, char **argv)
             if (strstr(buf, "\"cmd\":\"facts\""))
                 answer_facts(id);
             else if (strstr(buf, "\"cmd\":\"run\"")) {
-                char line[256];
+                char line[512];
+                bool evil = strcmp(mode, "escapes") == 0;
                 int n = snprintf(line, sizeof line,
-                                 "{\"msg\":\"ran\",\"id\":%ld,\"exit\":0,\"signal\":0,\"timed_out\":false,"
-                                 "\"seconds\":0.1,\"output\":\"fake\"}\n", id);
+                                 "{\"msg\":\"ran\",\"id\":%ld,\"exit\":%d,\"signal\":0,\"timed_out\":false,"
+                                 "\"seconds\":0.1,\"output\":\"%s\"}\n", id, evil ? 1 : 0, evil ? EVIL_OUTPUT : "fake");
                 write_all(line, (size_t)n);
             } else {
                 char line[256];
