@@ -42,7 +42,7 @@ $(FAULTS_BUILD)/verdict: tests/faults/verdict.c $(UNIT_SRC) $(HARNESS_HDR) | har
 
 $(FAULTS_BUILD)/portcheck-asan: $(PORTCHECK_SRC) $(PORTCHECK_MAIN) $(HARNESS_HDR) | harness-deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -O1 $(SAN_FLAGS) $(VERSION_DEF) -o $@ $(PORTCHECK_SRC) $(PORTCHECK_MAIN) -ljansson
+	$(CC) $(CFLAGS_COMMON) -O1 $(SAN_FLAGS) $(HARNESS_INC) $(VERSION_DEF) -o $@ $(PORTCHECK_SRC) $(PORTCHECK_MAIN) -ljansson
 
 $(FUZZ_BIN): harness/fuzz/fuzz_guest_line.c $(UNIT_SRC) $(HARNESS_HDR) | faults-deps harness-deps
 	@mkdir -p $(@D)
