@@ -30,7 +30,7 @@ PKG_COMMON_INPUTS := $(PKG_CONF) $(PKG_LICENSE) packaging/VERSION packaging/pack
 PKG_DEB_INPUTS    := $(shell find packaging/debian -type f) $(PKG_COMMON_INPUTS)
 PKG_RPM_INPUTS    := $(wildcard packaging/rpm/*) $(PKG_COMMON_INPUTS)
 
-PKG_DEB_TOOLS := dpkg-dev debhelper lintian
+PKG_DEB_TOOLS := lintian ./packaging
 PKG_RPM_TOOLS := rpm rpmlint
 
 .PHONY: deb-broken
