@@ -19,6 +19,12 @@ void report_render_json(json_t *report, FILE *out);
 void report_render_md(json_t *report, FILE *out);
 void report_render_junit(json_t *report, FILE *out);
 void report_render_html(json_t *report, FILE *out);
+/* Proposal drafts from the evidence: a Fedora Change (Markdown, for
+ * Fedora's Discourse) and a Debian bug against linux-sysctl-defaults (plain
+ * text, as reportbug sends it). Both open with the failures when the report
+ * holds any, instead of claiming success. */
+void report_render_fedora_change(json_t *report, FILE *out);
+void report_render_debian_bug(json_t *report, FILE *out);
 
 /* TAP lines for one image's run, numbered from *counter. */
 void report_tap_run(json_t *run, FILE *out, int *counter);
@@ -30,6 +36,18 @@ struct report_counts {
     int pass, fail, skip, error;
 };
 struct report_counts report_count(json_t *report);
+
+/* Images where a scenario ran (passed or failed): all a headline may
+ * claim. An image whose scenarios were all skipped or errored ran nothing. */
+size_t report_images_ran(json_t *report);
+/* The images where nothing ran, and why, on one line grouped by reason:
+ * "fedora-44, fedora-45: not run here (no Fedora mirror)"; NULL when every
+ * image ran something. Already plain text (report_plain_text). Free it. */
+char *report_not_run(json_t *report);
+/* s as plain text for any writer: C0 controls and DEL dropped, a newline,
+ * carriage return or tab becomes a space, so a report string cannot move
+ * the cursor, fake a line of its own or end a Markdown table row. */
+void report_plain_text(FILE *out, const char *s);
 
 /* Rendering helpers shared by the writers. */
 const char *report_str(json_t *obj, const char *key);

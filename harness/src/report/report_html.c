@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include "report/report.h"
 
+#include "base/util.h"
+
 #include <string.h>
 
 /* The CSS class of a status: only these four exist, so a report with an
@@ -53,7 +55,7 @@ static void head(json_t *report, FILE *out)
 static void summary(json_t *report, FILE *out)
 {
     struct report_counts c = report_count(report);
-    size_t nimages = json_array_size(json_object_get(report, "runs"));
+    size_t nimages = report_images_ran(report);
     if (c.fail == 0 && c.error == 0 && c.pass > 0)
         fprintf(out,
                 "<p class=\"summary pass\" id=\"summary\"><strong>Result: every scenario that ran passed</strong> "
@@ -66,6 +68,12 @@ static void summary(json_t *report, FILE *out)
                 "<p class=\"summary %s\" id=\"summary\"><strong>Result: %d passed, %d failed, %d errors, %d "
                 "skipped</strong> on %zu image(s).</p>\n",
                 c.fail || c.error ? "fail" : "skip", c.pass, c.fail, c.error, c.skip, nimages);
+    cleanup_free char *idle = report_not_run(report);
+    if (idle) {
+        fputs("<p class=\"warn\" id=\"not-run\">", out);
+        report_xml_text(out, idle);
+        fputs(".</p>\n", out);
+    }
     if (!json_is_true(json_object_get(report, "complete")))
         fputs("<p class=\"warn\">This run was interrupted: the report is incomplete.</p>\n", out);
 }

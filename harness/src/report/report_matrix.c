@@ -1,6 +1,8 @@
 /* The terminal matrix: images as rows, scenarios as columns. */
 #include "report/report.h"
 
+#include "base/util.h"
+
 #include <string.h>
 
 void report_print_matrix(json_t *report, FILE *out)
@@ -22,5 +24,9 @@ void report_print_matrix(json_t *report, FILE *out)
         fputc('\n', out);
     }
     struct report_counts c = report_count(report);
-    fprintf(out, "\n%d pass, %d fail, %d skip, %d error\n", c.pass, c.fail, c.skip, c.error);
+    fprintf(out, "\n%d pass, %d fail, %d skip, %d error on %zu image(s)\n", c.pass, c.fail, c.skip, c.error,
+            report_images_ran(report));
+    cleanup_free char *idle = report_not_run(report);
+    if (idle)
+        fprintf(out, "%s\n", idle);
 }

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "report/report.h"
 
+#include "base/util.h"
+
 #include <string.h>
 
 /* Markdown table cells: no pipes, no newlines. */
@@ -33,7 +35,7 @@ static const char *status_mark(const char *st)
 static void summary(json_t *report, FILE *out)
 {
     struct report_counts c = report_count(report);
-    size_t nimages = json_array_size(json_object_get(report, "runs"));
+    size_t nimages = report_images_ran(report);
     if (c.fail == 0 && c.error == 0 && c.pass > 0)
         fprintf(out,
                 "**Result: every scenario that ran passed** (%d passed, %d skipped) on %zu image(s): with the "
@@ -43,6 +45,11 @@ static void summary(json_t *report, FILE *out)
     else
         fprintf(out, "**Result: %d passed, %d failed, %d errors, %d skipped** on %zu image(s).\n\n", c.pass, c.fail,
                 c.error, c.skip, nimages);
+    cleanup_free char *idle = report_not_run(report);
+    if (idle) {
+        md_cell(out, idle);
+        fputs(".\n\n", out);
+    }
     if (!json_is_true(json_object_get(report, "complete")))
         fputs("> This run was interrupted: the report is incomplete.\n\n", out);
 }
