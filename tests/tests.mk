@@ -1,7 +1,8 @@
 # make check: every test, ending in one line `N passed, N failed`.
 #   unit   cmocka tests of the parser, checks and line splitting, plain and
 #          under ASan/UBSan
-#   bats   packages, guest agent (in a private netns), CLI
+#   bats   packages, guest agent (in a private netns), CLI; upstream.bats
+#          reads trixie's and sid's images (built on first use, minutes each)
 #   vm     the real thing: debian-bookworm boots, baseline/install/reboot
 #          pass with the package and fail with a deliberately broken one
 
@@ -33,7 +34,7 @@ FUZZ_CHECK_SECONDS ?= 30
 check: check-prereqs
 	FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) tests/run-suites $(foreach t,$(UNIT_TESTS),unit:$(HARNESS_BUILD)/$(t) unit:$(HARNESS_BUILD)/$(t)-asan) \
 		bats:tests/layers.bats bats:tests/packages.bats bats:harness/tests/agent/agent.bats bats:tests/cli.bats \
-		bats:tests/report.bats bats:tests/host.bats bats:tests/ecosystem.bats bats:tests/recipes.bats \
+		bats:tests/report.bats bats:tests/host.bats bats:tests/ecosystem.bats bats:tests/recipes.bats bats:tests/upstream.bats \
 		bats:tests/vm.bats bats:tests/matrix.bats \
 		bats:tests/faults/faults.bats bats:harness/fuzz/fuzz.bats
 
