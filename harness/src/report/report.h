@@ -40,6 +40,7 @@ struct report_counts report_count(json_t *report);
 /* Images where a scenario ran (passed or failed): all a headline may
  * claim. An image whose scenarios were all skipped or errored ran nothing. */
 size_t report_images_ran(json_t *report);
+bool report_run_ran(json_t *run);
 /* The images where nothing ran, and why, on one line grouped by reason:
  * "fedora-44, fedora-45: not run here (no Fedora mirror)"; NULL when every
  * image ran something. Already plain text (report_plain_text). Free it. */
@@ -48,6 +49,14 @@ char *report_not_run(json_t *report);
  * carriage return or tab becomes a space, so a report string cannot move
  * the cursor, fake a line of its own or end a Markdown table row. */
 void report_plain_text(FILE *out, const char *s);
+
+/* What both drafts list (report_evidence.c), one BULLET line an item, each
+ * report string through text(). The scenarios that failed or errored, as
+ * "IMAGE, SCENARIO: failed|error: REASON"; returns how many. */
+int report_list_problems(json_t *report, FILE *out, const char *bullet, void (*text)(FILE *, const char *));
+/* The images where something ran, as "IMAGE (OS, kernel K, INIT): P of N
+ * scenarios passed: NAMES." (skips not counted). */
+void report_list_images(json_t *report, FILE *out, const char *bullet, void (*text)(FILE *, const char *));
 
 /* Rendering helpers shared by the writers. */
 const char *report_str(json_t *obj, const char *key);

@@ -131,7 +131,7 @@ void report_plain_text(FILE *out, const char *s)
     }
 }
 
-static bool run_ran_something(json_t *run)
+bool report_run_ran(json_t *run)
 {
     size_t k;
     json_t *sc;
@@ -148,7 +148,7 @@ size_t report_images_ran(json_t *report)
     size_t i, n = 0;
     json_t *run;
     json_array_foreach(json_object_get(report, "runs"), i, run)
-        n += run_ran_something(run);
+        n += report_run_ran(run);
     return n;
 }
 
@@ -173,7 +173,7 @@ char *report_not_run(json_t *report)
     char **why = xcalloc(n ? n : 1, sizeof *why);
     bool *done = xcalloc(n ? n : 1, sizeof *done);
     for (size_t i = 0; i < n; i++) {
-        done[i] = run_ran_something(json_array_get(runs, i));
+        done[i] = report_run_ran(json_array_get(runs, i));
         if (!done[i])
             why[i] = idle_reason(json_array_get(runs, i));
     }
