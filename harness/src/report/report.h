@@ -54,9 +54,15 @@ void report_plain_text(FILE *out, const char *s);
  * report string through text(). The scenarios that failed or errored, as
  * "IMAGE, SCENARIO: failed|error: REASON"; returns how many. */
 int report_list_problems(json_t *report, FILE *out, const char *bullet, void (*text)(FILE *, const char *));
-/* The images where something ran, as "IMAGE (OS, kernel K, INIT): P of N
- * scenarios passed: NAMES." (skips not counted). */
-void report_list_images(json_t *report, FILE *out, const char *bullet, void (*text)(FILE *, const char *));
+/* The evidence: the images where something ran, as "IMAGE (OS, kernel K,
+ * INIT): P of N scenarios passed: NAMES." (skips not counted), those where
+ * nothing ran (report_not_run), the totals, then the negative controls. */
+void report_list_evidence(json_t *report, FILE *out, const char *bullet, void (*text)(FILE *, const char *));
+/* Whether scenario distro-default passed: the key then also came from the
+ * distribution's own 50-default.conf with the upstream patch applied. */
+bool report_distro_default_passed(json_t *report);
+/* "(portcheck VERSION, run started WHEN.)" and a blank line. */
+void report_provenance(json_t *report, FILE *out, void (*text)(FILE *, const char *));
 
 /* Rendering helpers shared by the writers. */
 const char *report_str(json_t *obj, const char *key);

@@ -70,50 +70,23 @@ static void not_ready(json_t *report, FILE *out)
 
 static void evidence(json_t *report, FILE *out)
 {
-    struct report_counts c = report_count(report);
     fputs("The evidence: portcheck, the harness of the unprivileged-ports project, booted these images under "
           "qemu and checked every bind as a process with uid and gid 65534, no "
           "supplementary groups, no capabilities and no_new_privs, over TCP and UDP, IPv4 and IPv6. The key "
           "was set from a sysctl.d file (/usr/lib/sysctl.d/30-unprivileged-ports.conf, the opt-in "
           "package), which systemd-sysctl (or procps, without systemd) applies together with 50-default.conf.\n\n",
           out);
-    report_list_images(report, out, "  - ", report_plain_text);
-    char *idle = report_not_run(report);
-    if (idle) {
-        fputs("  - ", out);
-        report_plain_text(out, idle);
-        fputs(".\n", out);
-        free(idle);
-    }
-    fprintf(out, "\nIn all: %d passed, %d failed, %d errors, %d skipped, on %zu image(s) where something ran.\n\n",
-            c.pass, c.fail, c.error, c.skip, report_images_ran(report));
-    size_t i;
-    json_t *run;
-    json_array_foreach(json_object_get(report, "runs"), i, run) {
-        const char *sysctl, *tcp80, *status;
-        if (!report_run_ran(run) || !report_baseline_facts(run, &sysctl, &tcp80, &status) ||
-            (strcmp(status, "pass") != 0 && strcmp(status, "fail") != 0))
-            continue;
-        fputs("  - Negative control on ", out);
-        report_plain_text(out, report_str(run, "image"));
-        fputs(", without the setting: ip_unprivileged_port_start = ", out);
-        report_plain_text(out, sysctl);
-        fputs(", an unprivileged bind to tcp4:80 got ", out);
-        report_plain_text(out, tcp80);
-        fputs(" (baseline scenario: ", out);
-        report_plain_text(out, status);
-        fputs(").\n", out);
-    }
-    fputs("  - With the setting, ports 22, 25, 53 and 79 must still give EACCES: it opens 80 and up, nothing "
-          "below.\n\nTo reproduce it, in a checkout of the project (make portcheck deb builds portcheck, "
+    if (report_distro_default_passed(report))
+        fputs("In scenario distro-default it came instead from the image's own 50-default.conf with the patch "
+              "below applied, and the package on top of it changed nothing.\n\n",
+              out);
+    report_list_evidence(report, out, "  - ", report_plain_text);
+    fputs("\nTo reproduce it, in a checkout of the project (make portcheck deb builds portcheck, "
           "in harness/build, and the package):\n\n    ",
           out);
     report_plain_text(out, report_str(report, "command"));
-    fputs("\n    make verify\n\n(portcheck ", out);
-    report_plain_text(out, report_str(report, "version"));
-    fputs(", run started ", out);
-    report_plain_text(out, report_str(report, "started"));
-    fputs(".)\n\n", out);
+    fputs("\n    make verify\n\n", out);
+    report_provenance(report, out, report_plain_text);
 }
 
 static void render_body(json_t *report, FILE *out)

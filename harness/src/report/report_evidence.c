@@ -4,6 +4,7 @@
  * the caller's text writer (Markdown escaping, or plain text). */
 #include "report/report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int report_list_problems(json_t *report, FILE *out, const char *bullet, void (*text)(FILE *, const char *))
@@ -37,7 +38,7 @@ int report_list_problems(json_t *report, FILE *out, const char *bullet, void (*t
     return n;
 }
 
-void report_list_images(json_t *report, FILE *out, const char *bullet, void (*text)(FILE *, const char *))
+static void list_images(json_t *report, FILE *out, const char *bullet, void (*text)(FILE *, const char *))
 {
     size_t i, k;
     json_t *run, *sc;
@@ -71,4 +72,67 @@ void report_list_images(json_t *report, FILE *out, const char *bullet, void (*te
             fputs(" none", out);
         fputs(".\n", out);
     }
+}
+
+/* The baseline of each image that ran one to an end: the checks can fail. */
+static void list_controls(json_t *report, FILE *out, const char *bullet, void (*text)(FILE *, const char *))
+{
+    size_t i;
+    json_t *run;
+    json_array_foreach(json_object_get(report, "runs"), i, run) {
+        const char *sysctl, *tcp80, *status;
+        if (!report_run_ran(run) || !report_baseline_facts(run, &sysctl, &tcp80, &status) ||
+            (strcmp(status, "pass") != 0 && strcmp(status, "fail") != 0))
+            continue;
+        fputs(bullet, out);
+        fputs("Negative control on ", out);
+        text(out, report_str(run, "image"));
+        fputs(", without the setting: ip_unprivileged_port_start = ", out);
+        text(out, sysctl);
+        fputs(", an unprivileged bind to tcp4:80 got ", out);
+        text(out, tcp80);
+        fputs(" (baseline scenario: ", out);
+        text(out, status);
+        fputs(").\n", out);
+    }
+    fprintf(out, "%sWith the setting, ports 22, 25, 53 and 79 must still give EACCES: it opens 80 and up, nothing "
+                 "below.\n",
+            bullet);
+}
+
+void report_list_evidence(json_t *report, FILE *out, const char *bullet, void (*text)(FILE *, const char *))
+{
+    struct report_counts c = report_count(report);
+    list_images(report, out, bullet, text);
+    char *idle = report_not_run(report);
+    if (idle) {
+        fputs(bullet, out);
+        text(out, idle);
+        fputs(".\n", out);
+        free(idle);
+    }
+    fprintf(out, "\nIn all: %d passed, %d failed, %d errors, %d skipped, on %zu image(s) where something ran.\n\n",
+            c.pass, c.fail, c.error, c.skip, report_images_ran(report));
+    list_controls(report, out, bullet, text);
+}
+
+bool report_distro_default_passed(json_t *report)
+{
+    size_t i, k;
+    json_t *run, *sc;
+    json_array_foreach(json_object_get(report, "runs"), i, run)
+        json_array_foreach(json_object_get(run, "scenarios"), k, sc)
+            if (strcmp(report_str(sc, "name"), "distro-default") == 0 &&
+                strcmp(report_str(sc, "status"), "pass") == 0)
+                return true;
+    return false;
+}
+
+void report_provenance(json_t *report, FILE *out, void (*text)(FILE *, const char *))
+{
+    fputs("(portcheck ", out);
+    text(out, report_str(report, "version"));
+    fputs(", run started ", out);
+    text(out, report_str(report, "started"));
+    fputs(".)\n\n", out);
 }

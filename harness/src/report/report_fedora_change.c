@@ -57,19 +57,6 @@ static bool not_ready(json_t *report, FILE *out)
     return true;
 }
 
-/* Did a scenario put the key into the distro's own 50-default.conf? */
-static bool distro_default_passed(json_t *report)
-{
-    size_t i, k;
-    json_t *run, *sc;
-    json_array_foreach(json_object_get(report, "runs"), i, run)
-        json_array_foreach(json_object_get(run, "scenarios"), k, sc)
-            if (strcmp(report_str(sc, "name"), "distro-default") == 0 &&
-                strcmp(report_str(sc, "status"), "pass") == 0)
-                return true;
-    return false;
-}
-
 /* The accelerator the runs used (every run of a report uses the same). */
 static const char *accel_of(json_t *report)
 {
@@ -79,42 +66,13 @@ static const char *accel_of(json_t *report)
 
 static void evidence(json_t *report, FILE *out)
 {
-    struct report_counts c = report_count(report);
     fputs("### Evidence\n\nportcheck booted these images under qemu (accelerator ", out);
     md_text(out, accel_of(report));
     fputs(") and checked every bind as a process with uid and gid 65534, no supplementary groups, no "
           "capabilities and no_new_privs, over TCP and UDP, IPv4 and IPv6:\n\n",
           out);
-    report_list_images(report, out, "- ", md_text);
-    char *idle = report_not_run(report);
-    if (idle) {
-        fputs("- ", out);
-        md_text(out, idle);
-        fputs(".\n", out);
-        free(idle);
-    }
-    fprintf(out, "\nIn all: %d passed, %d failed, %d errors, %d skipped, on %zu image(s) where something ran.\n\n",
-            c.pass, c.fail, c.error, c.skip, report_images_ran(report));
-    size_t i;
-    json_t *run;
-    json_array_foreach(json_object_get(report, "runs"), i, run) {
-        const char *sysctl, *tcp80, *status;
-        if (!report_run_ran(run) || !report_baseline_facts(run, &sysctl, &tcp80, &status) ||
-            (strcmp(status, "pass") != 0 && strcmp(status, "fail") != 0))
-            continue;
-        fputs("- Negative control on ", out);
-        md_text(out, report_str(run, "image"));
-        fputs(", without the setting: ip_unprivileged_port_start = ", out);
-        md_text(out, sysctl);
-        fputs(", an unprivileged bind to tcp4:80 got ", out);
-        md_text(out, tcp80);
-        fputs(" (baseline scenario: ", out);
-        md_text(out, status);
-        fputs(").\n", out);
-    }
-    fputs("- With the setting, ports 22, 25, 53 and 79 must still give EACCES: it opens 80 and up, nothing below.\n",
-          out);
-    if (distro_default_passed(report))
+    report_list_evidence(report, out, "- ", md_text);
+    if (report_distro_default_passed(report))
         fputs("- The key was set both from a package's sysctl.d file and from the distribution's own "
               "`50-default.conf` with the patch below applied (scenario `distro-default`).\n\n",
               out);
@@ -126,11 +84,8 @@ static void evidence(json_t *report, FILE *out)
     /* An indented block: no fence for a string to close. */
     fputs("Reproduce it with:\n\n    ", out);
     report_plain_text(out, report_str(report, "command"));
-    fputs("\n\n(portcheck ", out);
-    md_text(out, report_str(report, "version"));
-    fputs(", run started ", out);
-    md_text(out, report_str(report, "started"));
-    fputs(".)\n\n", out);
+    fputs("\n\n", out);
+    report_provenance(report, out, md_text);
 }
 
 /* The objections table, where a report carries one ("objections": an array
