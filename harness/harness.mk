@@ -21,6 +21,10 @@ HARNESS_LAYERS := base probe vm report run cli
 HARNESS_INC   := -Iharness/src -Iharness
 PORTCHECK_SRC := $(filter-out harness/src/cli/main.c,$(foreach l,$(HARNESS_LAYERS),$(wildcard harness/src/$(l)/*.c)))
 PORTCHECK_MAIN := harness/src/cli/main.c
+# The upstream patches, as C arrays (report/upstream_patches.h): the drafts quote them.
+UPSTREAM_PATCHES := packaging/upstream/systemd-50-default.patch packaging/upstream/linux-sysctl-defaults.patch
+PORTCHECK_GEN := $(HARNESS_BUILD)/gen/upstream_patches.c
+PORTCHECK_SRC += $(PORTCHECK_GEN)
 AGENT_SRC     := $(wildcard harness/guest/*.c)
 HARNESS_HDR   := $(foreach l,$(HARNESS_LAYERS),$(wildcard harness/src/$(l)/*.h)) \
                  $(wildcard harness/guest/*.h harness/common/*.h)
@@ -38,6 +42,12 @@ check-layers:
 $(HARNESS_BUILD)/portcheck: $(PORTCHECK_SRC) $(PORTCHECK_MAIN) $(HARNESS_HDR) | harness-deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) $(CFLAGS_HARNESS) $(HARNESS_INC) $(VERSION_DEF) -o $@ $(PORTCHECK_SRC) $(PORTCHECK_MAIN) -ljansson
+
+$(PORTCHECK_GEN): $(UPSTREAM_PATCHES) harness/embed-text harness/src/report/upstream_patches.h
+	@mkdir -p $(@D)
+	harness/embed-text report/upstream_patches.h upstream_systemd_patch=$(word 1,$(UPSTREAM_PATCHES)) \
+		upstream_debian_patch=$(word 2,$(UPSTREAM_PATCHES)) > $@.tmp
+	mv $@.tmp $@
 
 # Static: the same binary runs on every guest, whatever its libc.
 $(HARNESS_BUILD)/portcheck-agent: $(AGENT_SRC) $(HARNESS_HDR) | harness-deps

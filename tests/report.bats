@@ -125,7 +125,7 @@ html_of() {
     [[ "${lines[-1]}" == "</html>" ]]
     run "$PORTCHECK" report "$PASS" --format pdf
     [ "$status" -eq 2 ]
-    [[ "$output" == *"md, html, junit, tap or json"* ]]
+    [[ "$output" == *"md, html, junit, tap, json, fedora-change or debian-bug"* ]]
 }
 
 @test "junit: both reports validate against harness/schema/junit.xsd" {
@@ -237,4 +237,119 @@ tap_summary() {
     jq '.runs[0].scenarios[1].reason = "a <b> & c | d `e`"' "$REORDERED" > "$BATS_TEST_TMPDIR/cells.json"
     run -0 "$PORTCHECK" report "$BATS_TEST_TMPDIR/cells.json" --format md
     grep -qF '| install | **FAIL** | 2.0 | 0/0 | a &lt;b&gt; &amp; c \| d \`e\` |' <<<"$output"
+}
+
+# The Fedora Change template's sections, as the draft must head them.
+FEDORA_SECTIONS=("## Summary" "## Owner" "## Detailed Description" "## Feedback" "## Benefit to Fedora" "## Scope"
+    "## Upgrade/compatibility impact" "## How To Test" "### What hardware or data is needed" "### How to prepare"
+    "### What to do" "### What are the expected results" "## User Experience" "## Dependencies"
+    "## Contingency Plan" "## Documentation" "## Release Notes")
+
+# empty_sections FILE: the headings followed by nothing but blank lines
+# before the next heading or the end (none, for a good draft).
+empty_sections() {
+    awk '/^#+ / { if (h != "" && !body) print h; h = $0; body = 0; next }
+         /^```/ { fence = !fence }
+         NF { body = 1 }
+         END { if (h != "" && !body) print h }' "$1"
+}
+
+# outside_patch FILE: the draft's lines before the patch (git format-patch's
+# first line, "From <40 hex> Mon Sep 17 00:00:00 2001").
+outside_patch() {
+    awk '/^From [0-9a-f]+ Mon Sep 17 00:00:00 2001$/ && length($2) == 40 { exit } { print }' "$1"
+}
+
+@test "fedora-change: every section of the Changes template, none empty, filled from the report" {
+    for input in "$PASS" "$MIXED"; do
+        run -0 "$PORTCHECK" report "$input" --format fedora-change --output "$BATS_TEST_TMPDIR/f.md"
+        f=$BATS_TEST_TMPDIR/f.md
+        for h in "${FEDORA_SECTIONS[@]}"; do
+            grep -qxF -- "$h" "$f" || { echo "missing section: $h" >&2; return 1; }
+        done
+        run -0 empty_sections "$f"
+        [ -z "$output" ]
+        grep -q '^- Name: TODO(owner)$' "$f"
+        grep -q '^- debian-bookworm (Debian GNU/Linux 12 (bookworm), kernel 6.1.0-50-amd64, systemd): ' "$f"
+        # No objections in these reports: the README's trade-off is named instead.
+        grep -q 'listed in the unprivileged-ports project.s README under the security trade-off' "$f"
+        # The systemd patch, whole, inside the diff fence.
+        sed -n '/^```diff$/,/^```$/p' "$f" | sed '1d;$d' >"$BATS_TEST_TMPDIR/inlined.patch"
+        diff -u packaging/upstream/systemd-50-default.patch "$BATS_TEST_TMPDIR/inlined.patch"
+    done
+    grep -q '3 of 3 scenarios passed: baseline, install, reboot' <("$PORTCHECK" report "$PASS" --format fedora-change)
+    # The empty-section check can fail (negative control).
+    printf '## Summary\n\n## Owner\n\n- Name: x\n' >"$BATS_TEST_TMPDIR/empty.md"
+    [ "$(empty_sections "$BATS_TEST_TMPDIR/empty.md")" = "## Summary" ]
+}
+
+@test "fedora-change: an objections array in the report becomes the Feedback table" {
+    jq '.objections = [{"objection": "port squatting", "answer": "80 before nginx | see README"},
+                       {"objection": "rsh trust", "answer": "ports < 1024 already weak"}]' "$PASS" \
+        >"$BATS_TEST_TMPDIR/obj.json"
+    run -0 "$PORTCHECK" report "$BATS_TEST_TMPDIR/obj.json" --format fedora-change
+    [[ "$output" == *$'| objection | answer |\n|---|---|\n| port squatting | 80 before nginx \\| see README |'* ]]
+    [[ "$output" == *'| rsh trust | ports \< 1024 already weak |'* ]]
+    [[ "$output" != *'under the security trade-off'* ]]
+}
+
+@test "debian-bug: reportbug's pseudo-headers, no line over 80 and no Markdown outside the patch" {
+    for input in "$PASS" "$MIXED"; do
+        run -0 "$PORTCHECK" report "$input" --format debian-bug --output "$BATS_TEST_TMPDIR/d.txt"
+        f=$BATS_TEST_TMPDIR/d.txt
+        outside_patch "$f" >"$BATS_TEST_TMPDIR/body.txt"
+        body=$BATS_TEST_TMPDIR/body.txt
+        grep -qx 'Package: linux-sysctl-defaults' "$body"
+        grep -qx 'Severity: wishlist' "$body"
+        grep -qx 'Tags: patch' "$body"
+        run ! awk 'length > 80 { print FNR ": " length; bad = 1 } END { exit !bad }' "$body"
+        run ! grep -nE '#|\*\*|`|\|---' "$body"
+        # The patch follows the body, byte for byte.
+        [ "$(($(wc -l <"$body") + $(wc -l <packaging/upstream/linux-sysctl-defaults.patch)))" -eq "$(wc -l <"$f")" ]
+        tail -n "$(wc -l <packaging/upstream/linux-sysctl-defaults.patch)" "$f" |
+            diff -u packaging/upstream/linux-sysctl-defaults.patch -
+    done
+    # A good report's draft starts with the headers themselves.
+    run -0 "$PORTCHECK" report "$PASS" --format debian-bug
+    [ "${lines[0]}" = "Package: linux-sysctl-defaults" ]
+    [[ "$output" == *"3 of 3 scenarios passed: baseline, install, reboot."* ]]
+    # Negative controls: the width and Markdown checks can fail.
+    printf '%081d\n' 0 >"$BATS_TEST_TMPDIR/wide.txt"
+    awk 'length > 80 { bad = 1 } END { exit !bad }' "$BATS_TEST_TMPDIR/wide.txt"
+    grep -qE '#|\*\*|`|\|---' <<<'**bold**'
+}
+
+@test "drafts: a failed or errored scenario is said at the top, and success is not claimed" {
+    run -0 "$PORTCHECK" report "$MIXED" --format fedora-change
+    [[ "${lines[1]}" == '> **Not ready to post: this evidence does not support the Change yet.** 1 passed, 1 failed, 2 errors, 3 skipped.'* ]]
+    [[ "$output" == *'> - debian-bookworm, install: failed: sysctl: expected 80, got 1024'* ]]
+    [[ "$output" != *'passed on every image where it ran'* ]]
+    run -0 "$PORTCHECK" report "$MIXED" --format debian-bug
+    [[ "${lines[0]}" == 'NOT READY TO SEND: this evidence does not support the request yet.'* ]]
+    [[ "$output" == *'  - debian-bookworm, install: failed: sysctl: expected 80, got 1024'* ]]
+    # The all-pass report claims what it covers, and no more.
+    run -0 "$PORTCHECK" report "$PASS" --format fedora-change
+    [[ "$output" != *'Not ready'* ]]
+    [[ "$output" == *'The evidence below passed on every image where it ran.'* ]]
+    [[ "$output" == *'on 1 image(s) where something ran'* ]]
+}
+
+@test "drafts and headline: only images where something ran are counted, the others named with why; no control characters" {
+    for format in fedora-change debian-bug html; do
+        run -0 "$PORTCHECK" report "$MIXED" --format "$format" --output "$BATS_TEST_TMPDIR/x"
+        run ! grep -qP '[\x00-\x08\x0b-\x1f\x7f]' "$BATS_TEST_TMPDIR/x"
+    done
+    run -0 "$PORTCHECK" report "$MIXED" --format md
+    [[ "$output" == *'**Result: 1 passed, 1 failed, 2 errors, 3 skipped** on 1 image(s).'* ]]
+    # Markdown escapes the markup the image name carries.
+    [[ "$output" == *'fedora-40 &lt;img src=x&gt;: not run here (no rpm package given: pass --package FILE.rpm); debian-sid: not run here (an unknown status counts as an error).'* ]]
+    run -0 "$PORTCHECK" report "$MIXED" --format debian-bug
+    [[ "$output" == *'fedora-40 <img src=x>: not run here (no rpm package given: pass --package'* ]]
+    # Images that share a reason share a clause.
+    jq '.runs[2].scenarios = .runs[1].scenarios | .runs[2].image = "fedora-45" | .runs[1].image = "fedora-44"' \
+        "$MIXED" >"$BATS_TEST_TMPDIR/two.json"
+    run -0 "$PORTCHECK" report "$BATS_TEST_TMPDIR/two.json" --format md
+    [[ "$output" == *'fedora-44, fedora-45: not run here (no rpm package given: pass --package FILE.rpm).'* ]]
+    # The mixed report's console tail has a control character: the check sees one in the input.
+    grep -qP '\\u0001' "$MIXED"
 }

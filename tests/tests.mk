@@ -2,14 +2,15 @@
 #   unit   cmocka tests of the parser, checks and line splitting, plain and
 #          under ASan/UBSan
 #   bats   packages, guest agent (in a private netns), CLI; bare-root: the
-#          set-up of every target from a git clone in a bare minbase bookworm
+#          set-up of every target from a git clone in a bare minbase bookworm;
+#          upstream.bats reads trixie's and sid's images (built on first use)
 #   vm     the real thing: debian-bookworm boots, baseline/install/reboot
 #          pass with the package and fail with a deliberately broken one
 
 TEST_DEPS := bats jq libcmocka-dev libxml2-utils chromium python3-yaml autopkgtest man-db groff-base perl curl
 UNIT_TESTS := $(patsubst harness/tests/unit/%.c,%,$(wildcard harness/tests/unit/test_*.c))
 UNIT_SRC := harness/src/vm/protocol.c harness/src/run/checks.c harness/src/vm/channel.c harness/src/base/util.c harness/src/base/text_safe.c \
-            harness/src/run/scenarios.c harness/src/run/shards.c $(wildcard harness/src/report/*.c)
+            harness/src/run/scenarios.c harness/src/run/shards.c $(wildcard harness/src/report/*.c) $(PORTCHECK_GEN)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .PHONY: check check-unit check-bats check-vm test-deps unit-tests
@@ -34,7 +35,7 @@ FUZZ_CHECK_SECONDS ?= 30
 check: check-prereqs
 	FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) tests/run-suites $(foreach t,$(UNIT_TESTS),unit:$(HARNESS_BUILD)/$(t) unit:$(HARNESS_BUILD)/$(t)-asan) \
 		bats:tests/layers.bats bats:tests/run-suites.bats bats:tests/packages.bats bats:harness/tests/agent/agent.bats bats:tests/cli.bats \
-		bats:tests/report.bats bats:tests/host.bats bats:tests/ecosystem.bats bats:tests/recipes.bats \
+		bats:tests/report.bats bats:tests/host.bats bats:tests/ecosystem.bats bats:tests/recipes.bats bats:tests/upstream.bats \
 		bats:tests/bare-root.bats bats:tests/vm.bats bats:tests/matrix.bats \
 		bats:tests/faults/faults.bats bats:harness/fuzz/fuzz.bats
 

@@ -32,7 +32,8 @@
 
 static const char usage_text[] =
     "Usage: portcheck run [OPTION]...       boot images, run scenarios, write reports\n"
-    "       portcheck report FILE.json --format md|html|junit|tap|json [--output FILE]\n"
+    "       portcheck report FILE.json --format md|html|junit|tap|json|fedora-change|debian-bug\n"
+    "                                       [--output FILE]\n"
     "       portcheck list [--images-dir DIR]  the images and scenarios there are\n"
     "       portcheck host [--root DIR] [--json]\n"
     "                                       why can (or can't) a user bind port 80 on this machine\n"
@@ -347,13 +348,17 @@ static int cmd_run(int argc, char **argv)
     cleanup_free char *mpath = xasprintf("%s/report.md", o.out_dir);
     cleanup_free char *xpath = xasprintf("%s/junit.xml", o.out_dir);
     cleanup_free char *hpath = xasprintf("%s/report.html", o.out_dir);
+    cleanup_free char *fpath = xasprintf("%s/fedora-change.md", o.out_dir);
+    cleanup_free char *dpath = xasprintf("%s/debian-bug.txt", o.out_dir);
     if (!report_write_json(report, jpath) || !report_write_md(report, mpath) || !report_write_junit(report, xpath) ||
-        !report_write_html(report, hpath)) {
+        !report_write_html(report, hpath) || !report_write_stream(fpath, report_render_fedora_change, report) ||
+        !report_write_stream(dpath, report_render_debian_bug, report)) {
         fprintf(stderr, "portcheck: cannot write the reports in %s: %s\n", o.out_dir, strerror(errno));
         return EXIT_NO_VERDICT;
     }
     report_print_matrix(report, o.tap ? stderr : stdout);
-    fprintf(o.tap ? stderr : stdout, "reports: %s %s %s %s\n", jpath, mpath, xpath, hpath);
+    fprintf(o.tap ? stderr : stdout, "reports: %s %s %s %s\ndrafts: %s %s\n", jpath, mpath, xpath, hpath, fpath,
+            dpath);
     struct report_counts c = report_count(report);
     json_decref(report);
     for (size_t i = 0; i < n; i++) {
@@ -406,7 +411,7 @@ static int cmd_report(int argc, char **argv)
     cli_parse("report", argc, argv, opts, take_report_option, take_report_input, &a);
     const char *format = a.format, *output = a.output, *input = a.input;
     if (!input || !format)
-        die_usage("report needs FILE.json and --format md|html|junit|tap|json");
+        die_usage("report needs FILE.json and --format md|html|junit|tap|json|fedora-change|debian-bug");
     json_error_t err;
     json_t *report = json_load_file(input, JSON_REJECT_DUPLICATES, &err);
     if (!json_is_object(report) || !json_is_array(json_object_get(report, "runs"))) {
@@ -438,8 +443,12 @@ static int cmd_report(int argc, char **argv)
             render = report_render_junit;
         else if (strcmp(format, "json") == 0)
             render = report_render_json;
+        else if (strcmp(format, "fedora-change") == 0)
+            render = report_render_fedora_change;
+        else if (strcmp(format, "debian-bug") == 0)
+            render = report_render_debian_bug;
         else
-            die_usage("--format '%s' is not md, html, junit, tap or json", format);
+            die_usage("--format '%s' is not md, html, junit, tap, json, fedora-change or debian-bug", format);
         if (output)
             ok = report_write_stream(output, render, report);
         else {

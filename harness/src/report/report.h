@@ -19,6 +19,12 @@ void report_render_json(json_t *report, FILE *out);
 void report_render_md(json_t *report, FILE *out);
 void report_render_junit(json_t *report, FILE *out);
 void report_render_html(json_t *report, FILE *out);
+/* Proposal drafts from the evidence: a Fedora Change (Markdown, for
+ * Fedora's Discourse) and a Debian bug against linux-sysctl-defaults (plain
+ * text, as reportbug sends it). Both open with the failures when the report
+ * holds any, instead of claiming success. */
+void report_render_fedora_change(json_t *report, FILE *out);
+void report_render_debian_bug(json_t *report, FILE *out);
 
 /* TAP lines for one image's run, numbered from *counter. */
 void report_tap_run(json_t *run, FILE *out, int *counter);
@@ -88,12 +94,42 @@ void report_block_free(struct report_block *block);
 /* The note for a run that was interrupted, or NULL when it completed. */
 const char *report_incomplete_note(json_t *report);
 
+/* What a run's baseline scenario saw (the negative control the readable
+ * reports and both drafts list): false when the run had no baseline. */
+bool report_baseline_facts(json_t *run, const char **sysctl, const char **tcp80, enum report_status *status);
+
 /* A copy of REPORT (or of one run) whose every string went through
  * strip_control: what the writers render, since strings in report.json
  * can quote the guest. Free it with json_decref. */
 json_t *report_safe_copy(json_t *report);
 /* render(report_safe_copy(report), out), the copy freed after. */
 void report_render_safe(json_t *report, FILE *out, void (*render)(json_t *, FILE *));
+/* Images where a scenario ran (passed or failed): all a headline may
+ * claim. An image whose scenarios were all skipped or errored ran nothing. */
+size_t report_images_ran(json_t *report);
+bool report_run_ran(json_t *run);
+/* The images where nothing ran, and why, on one line grouped by reason:
+ * "fedora-44, fedora-45: not run here (no Fedora mirror)"; NULL when every
+ * image ran something. Already plain text (report_plain_text). Free it. */
+char *report_not_run(json_t *report);
+/* s as plain text for any writer: C0 controls and DEL dropped, a newline,
+ * carriage return or tab becomes a space, so a report string cannot move
+ * the cursor, fake a line of its own or end a Markdown table row. */
+void report_plain_text(FILE *out, const char *s);
+
+/* What both drafts list (report_evidence.c), one BULLET line an item, each
+ * report string through text(). The scenarios that failed or errored, as
+ * "IMAGE, SCENARIO: failed|error: REASON"; returns how many. */
+int report_list_problems(json_t *report, FILE *out, const char *bullet, void (*text)(FILE *, const char *));
+/* The evidence: the images where something ran, as "IMAGE (OS, kernel K,
+ * INIT): P of N scenarios passed: NAMES." (skips not counted), those where
+ * nothing ran (report_not_run), the totals, then the negative controls. */
+void report_list_evidence(json_t *report, FILE *out, const char *bullet, void (*text)(FILE *, const char *));
+/* Whether scenario distro-default passed: the key then also came from the
+ * distribution's own 50-default.conf with the upstream patch applied. */
+bool report_distro_default_passed(json_t *report);
+/* "(portcheck VERSION, run started WHEN.)" and a blank line. */
+void report_provenance(json_t *report, FILE *out, void (*text)(FILE *, const char *));
 
 /* Rendering helpers shared by the writers. */
 const char *report_str(json_t *obj, const char *key);

@@ -202,3 +202,99 @@ void report_xml_text(FILE *out, const char *s)
         }
     }
 }
+
+void report_plain_text(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\n' || c == '\r' || c == '\t')
+            fputc(' ', out);
+        else if (c >= 0x20 && c != 0x7f)
+            fputc(c, out);
+    }
+}
+
+bool report_run_ran(json_t *run)
+{
+    size_t k;
+    json_t *sc;
+    json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
+        const char *st = report_str(sc, "status");
+        if (strcmp(st, "pass") == 0 || strcmp(st, "fail") == 0)
+            return true;
+    }
+    return false;
+}
+
+size_t report_images_ran(json_t *report)
+{
+    size_t i, n = 0;
+    json_t *run;
+    json_array_foreach(json_object_get(report, "runs"), i, run)
+        n += report_run_ran(run);
+    return n;
+}
+
+/* Why an image ran nothing: its first scenario's reason, first line only
+ * (a console tail does not belong in a headline). */
+static char *idle_reason(json_t *run)
+{
+    size_t k;
+    json_t *sc;
+    json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
+        const char *why = report_str(sc, "reason");
+        if (why[0])
+            return xasprintf("%.*s", (int)strcspn(why, "\n"), why);
+    }
+    return xstrdup(json_array_size(json_object_get(run, "scenarios")) ? "no reason given" : "no scenarios");
+}
+
+char *report_not_run(json_t *report)
+{
+    json_t *runs = json_object_get(report, "runs");
+    size_t n = json_array_size(runs);
+    char **why = xcalloc(n ? n : 1, sizeof *why);
+    bool *done = xcalloc(n ? n : 1, sizeof *done);
+    for (size_t i = 0; i < n; i++) {
+        done[i] = report_run_ran(json_array_get(runs, i));
+        if (!done[i])
+            why[i] = idle_reason(json_array_get(runs, i));
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem)
+        die_errno("open_memstream");
+    bool any = false;
+    /* Images that share a reason share a clause. */
+    for (size_t i = 0; i < n; i++) {
+        if (done[i])
+            continue;
+        fputs(any ? "; " : "", mem);
+        any = true;
+        for (size_t k = i, first = 1; k < n; k++) {
+            if (done[k] || strcmp(why[k], why[i]) != 0)
+                continue;
+            fputs(first ? "" : ", ", mem);
+            first = 0;
+            report_plain_text(mem, report_str(json_array_get(runs, k), "image"));
+            if (k != i)
+                done[k] = true;
+        }
+        fputs(": not run here (", mem);
+        report_plain_text(mem, why[i]);
+        fputc(')', mem);
+        done[i] = true;
+    }
+    if (fclose(mem) != 0)
+        die_errno("open_memstream");
+    for (size_t i = 0; i < n; i++)
+        free(why[i]);
+    free(why);
+    free(done);
+    if (!any) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}

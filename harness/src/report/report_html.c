@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include "report/report.h"
 
+#include "base/util.h"
+
 #include <string.h>
 
 /* A status's CSS class is its name: only the four exist, so a report with
@@ -71,6 +73,12 @@ static void summary(json_t *report, FILE *out)
     html_spans(out, &sentence);
     fputs("</p>\n", out);
     report_block_free(&sentence);
+    cleanup_free char *idle = report_not_run(report);
+    if (idle) {
+        fputs("<p class=\"warn\" id=\"not-run\">", out);
+        report_xml_text(out, idle);
+        fputs(".</p>\n", out);
+    }
     const char *note = report_incomplete_note(report);
     if (note)
         fprintf(out, "<p class=\"warn\">%s</p>\n", note);

@@ -2,6 +2,10 @@
  * up by name (an image that did not run a scenario shows "-"). */
 #include "report/report.h"
 
+#include "base/util.h"
+
+#include <string.h>
+
 static void print(json_t *report, FILE *out)
 {
     json_t *runs = json_object_get(report, "runs");
@@ -24,7 +28,11 @@ static void print(json_t *report, FILE *out)
     }
     report_columns_free(&cols);
     struct report_counts c = report_count(report);
-    fprintf(out, "\n%d pass, %d fail, %d skip, %d error\n", c.pass, c.fail, c.skip, c.error);
+    fprintf(out, "\n%d pass, %d fail, %d skip, %d error on %zu image(s)\n", c.pass, c.fail, c.skip, c.error,
+            report_images_ran(report));
+    cleanup_free char *idle = report_not_run(report);
+    if (idle)
+        fprintf(out, "%s\n", idle);
 }
 
 void report_print_matrix(json_t *report, FILE *out)

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "report/report.h"
 
+#include "base/util.h"
+
 #include <string.h>
 
 /* Text from the report, inline or in a table cell: one line, and nothing
@@ -91,6 +93,11 @@ static void summary(json_t *report, FILE *out)
     md_spans(out, &sentence);
     fputs("\n\n", out);
     report_block_free(&sentence);
+    cleanup_free char *idle = report_not_run(report);
+    if (idle) {
+        md_text(out, idle);
+        fputs(".\n\n", out);
+    }
     const char *note = report_incomplete_note(report);
     if (note)
         fprintf(out, "> %s\n\n", note);

@@ -38,8 +38,7 @@ static void add_span(struct report_section *sec, enum report_span_kind kind, con
 static void text(struct report_section *sec, const char *s) { add_span(sec, REPORT_SPAN_TEXT, s); }
 static void code(struct report_section *sec, const char *s) { add_span(sec, REPORT_SPAN_CODE, s); }
 
-/* What a run's baseline scenario saw: false when the run had no baseline. */
-static bool baseline_facts(json_t *run, const char **sysctl, const char **tcp80, enum report_status *status)
+bool report_baseline_facts(json_t *run, const char **sysctl, const char **tcp80, enum report_status *status)
 {
     size_t k, j;
     json_t *sc, *ck;
@@ -70,7 +69,7 @@ static void negative_controls(json_t *report, struct report_prose *p)
     json_array_foreach(json_object_get(report, "runs"), i, run) {
         const char *sysctl, *tcp80;
         enum report_status status;
-        if (!baseline_facts(run, &sysctl, &tcp80, &status))
+        if (!report_baseline_facts(run, &sysctl, &tcp80, &status))
             continue;
         add_block(sec, REPORT_ITEM);
         text(sec, report_str(run, "image"));
@@ -180,7 +179,8 @@ void report_prose_free(struct report_prose *p)
 struct report_block report_summary(json_t *report, enum report_status *tone)
 {
     struct report_counts c = report_count(report);
-    size_t nimages = json_array_size(json_object_get(report, "runs"));
+    /* Only images where something ran: a headline must not claim the rest. */
+    size_t nimages = report_images_ran(report);
     struct report_block b = {.kind = REPORT_PARAGRAPH};
     if (c.fail == 0 && c.error == 0 && c.pass > 0) {
         *tone = REPORT_PASS;

@@ -133,3 +133,17 @@ void image_info_free(struct image_info *info)
         *fields[i] = NULL;
     }
 }
+
+bool image_has_file(const struct image_info *info, const char *path)
+{
+    if (!info->dir)
+        return false;
+    cleanup_free char *rootfs = xasprintf("%s/rootfs.raw", info->dir);
+    cleanup_free char *request = xasprintf("stat \"%s\"", path);
+    char *argv[] = {"debugfs", "-R", request, rootfs, NULL};
+    struct spawn_result res;
+    spawn_run(argv, 30, false, &res);
+    bool found = res.exit_code == 0 && res.out && strstr(res.out, "Type: regular");
+    spawn_result_free(&res);
+    return found;
+}

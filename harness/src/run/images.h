@@ -25,6 +25,9 @@ bool image_check(const char *images_dir, const char *name, char *err, size_t err
  * cannot build it (no mirror), info->error when the build failed. */
 void image_prepare(const char *images_dir, const char *name, struct image_info *info);
 void image_info_free(struct image_info *info);
+/* Whether the prepared image's root file system holds PATH as a regular
+ * file, read from rootfs.raw with debugfs (no boot; symlinks not followed). */
+bool image_has_file(const struct image_info *info, const char *path);
 /* The recipes there are (images_dir/recipes/NAME.conf), sorted; NULL with
  * errno when that folder cannot be read. Free each name and the array. */
 char **image_names(const char *images_dir, size_t *n);

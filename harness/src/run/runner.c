@@ -9,6 +9,7 @@
 #include "base/signals.h"
 #include "base/spawn.h"
 #include "base/util.h"
+#include "report/upstream_patches.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -167,6 +168,10 @@ static bool make_payload(struct runner *r)
         if (!mkdir_p(olddir, 0755) || !(r->old_pkg_guest_path = copy_package(r, r->old_pkg, olddir, "old/")))
             return false;
     }
+    /* distro-default applies the systemd patch to the image's own file. */
+    cleanup_free char *patch = xasprintf("%s/" PAYLOAD_SYSTEMD_PATCH, dir);
+    if (!write_file_atomic(patch, upstream_systemd_patch, strlen(upstream_systemd_patch)))
+        return fail(r, "cannot write %s: %s", patch, strerror(errno));
     r->payload = xasprintf("%s/payload.img", r->work_dir);
     char *mkfs[] = {"mkfs.ext4", "-q", "-F", "-L", "portcheck", "-d", dir, r->payload, "64M", NULL};
     return run_helper(r, mkfs, 60);
@@ -678,6 +683,10 @@ char *runner_skip_reason(const struct run_config *cfg, const struct image_info *
     if (sc->needs_old_package && !package_for(cfg->old_packages, cfg->nold_packages, img))
         return xasprintf("no older %s package given: pass --old-package (make deb PKG_VERSION=0.0.1 builds one)",
                          img->package_format);
+    if (sc->needs_image_file && !image_has_file(img, sc->needs_image_file))
+        return xasprintf("this image has no %s: Debian ships it in linux-sysctl-defaults from trixie on, "
+                         "bookworm's systemd leaves it out",
+                         sc->needs_image_file);
     if (sc->needs_package && !package_for(cfg->packages, cfg->npackages, img))
         return xasprintf("no %s package given: pass --package with a .%s", img->package_format,
                          img->package_format);

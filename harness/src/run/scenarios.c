@@ -17,6 +17,20 @@ enum { KERNEL_DEFAULT = 1024, POLICY = 80 };
 #define MASK_FILE "/etc/sysctl.d/" PORTCHECK_VENDOR_NAME
 #define ADMIN_FILE "/etc/sysctl.d/60-local.conf"
 
+/* The distro's own defaults (linux-sysctl-defaults on Debian, systemd-udev
+ * on Fedora), and the line the upstream patch adds to it. */
+#define DISTRO_DEFAULT "/usr/lib/sysctl.d/50-default.conf"
+#define DISTRO_KEY_LINE "-net.ipv4.ip_unprivileged_port_start = 80"
+/* The image has no patch(1): the hunk's added lines, taken from the patch
+ * on the payload, go in after the ping_group_range line with sed. Then the
+ * line must be there, once. */
+#define APPLY_DISTRO_PATCH                                                                                       \
+    SH("apply-distro-patch",                                                                                     \
+       "sed -n '/^@@/,$ s/^+//p' /run/portcheck/" PAYLOAD_SYSTEMD_PATCH " > /run/portcheck-added && "           \
+       "grep -qxF -- '" DISTRO_KEY_LINE "' /run/portcheck-added && "                                             \
+       "sed -i '/^-net.ipv4.ping_group_range/r /run/portcheck-added' " DISTRO_DEFAULT " && "                     \
+       "test \"$(grep -cxF -- '" DISTRO_KEY_LINE "' " DISTRO_DEFAULT ")\" = 1")
+
 #define TREE "/var/lib/portcheck/container-tree"
 /* Rootless podman without a login session: cgroupfs (no user systemd bus),
  * only errors on stderr, the tree itself as the root (no registry). */
@@ -125,6 +139,33 @@ const struct scenario scenarios[] = {
         .needs_old_package = true,
         .steps = {{.kind = STEP_INSTALL_OLD}, FACTS(POLICY), {.kind = STEP_INSTALL}, FACTS(POLICY), REBOOT,
                   FACTS(POLICY)},
+    },
+    {
+        .name = "distro-default",
+        .summary = "No package: the upstream patch applied to the image's own " DISTRO_DEFAULT " gives 80 after "
+                   "a reboot with every bind check as in reboot; an admin file in /etc setting 1024 still wins; "
+                   "the package on top keeps 80, and removing it keeps 80, because the distro file still sets "
+                   "the key.",
+        .needs_package = true,
+        .needs_image_file = DISTRO_DEFAULT,
+        .steps = {APPLY_DISTRO_PATCH, REBOOT, FACTS(POLICY),
+                  SH("write-admin-1024", "echo 'net.ipv4.ip_unprivileged_port_start = 1024' > " ADMIN_FILE),
+                  REBOOT, FACTS(KERNEL_DEFAULT), RUN("remove-admin-file", "rm", "-f", ADMIN_FILE),
+                  {.kind = STEP_INSTALL}, FACTS(POLICY), REBOOT, FACTS(POLICY), {.kind = STEP_REMOVE},
+                  FACTS(POLICY)},
+    },
+    {
+        .name = "distro-default-order",
+        .summary = "File order: the package's file is 30-, the distro's 50-default.conf sorts later, so a "
+                   "distro default of 1024 wins over the installed package after a reboot.",
+        .after = "distro-default",
+        .needs_package = true,
+        .needs_image_file = DISTRO_DEFAULT,
+        .steps = {{.kind = STEP_INSTALL}, FACTS(POLICY),
+                  SH("write-distro-1024", "sed -i 's/^" DISTRO_KEY_LINE "$/-net.ipv4.ip_unprivileged_port_start = "
+                                          "1024/' " DISTRO_DEFAULT " && grep -qxF -- "
+                                          "'-net.ipv4.ip_unprivileged_port_start = 1024' " DISTRO_DEFAULT),
+                  REBOOT, FACTS(KERNEL_DEFAULT)},
     },
     {
         .name = "kernel-cmdline",

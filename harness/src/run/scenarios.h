@@ -45,6 +45,10 @@ struct step {
 
 #define SCENARIO_MAX_STEPS 14
 
+/* distro-default's patch on the payload disk, which the guest mounts at
+ * /run/portcheck: packaging/upstream/systemd-50-default.patch as built in. */
+#define PAYLOAD_SYSTEMD_PATCH "systemd-50-default.patch"
+
 /* How a scenario's VM boots. The zero value is the fast path: the harness's
  * initramfs, systemd.unit=portcheck.target, no network device. */
 struct boot_profile {
@@ -64,6 +68,7 @@ struct scenario {
     bool needs_package;
     bool needs_old_package;
     bool container;           /* a container scenario (its own report section) */
+    const char *needs_image_file; /* skipped on an image whose root lacks this file */
     struct boot_profile boot;
     struct step steps[SCENARIO_MAX_STEPS]; /* up to the first STEP_END */
 };
