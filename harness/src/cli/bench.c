@@ -115,7 +115,7 @@ int cmd_bench(int argc, char **argv)
             json_t *boot = json_array_get(json_object_get(res, "boots"), 0);
             double secs = report_num(boot, "seconds_to_verdict");
             double rss = report_num(res, "qemu_peak_rss_mib");
-            if (strcmp(report_str(sc, "status"), "pass") != 0 || secs <= 0) {
+            if (report_scenario_status(sc) != REPORT_PASS || secs <= 0) {
                 fprintf(stderr, "portcheck: bench boot %d (%s) did not pass: %s\n", i + 1,
                         way ? "reference" : "harness", report_str(sc, "reason"));
                 rc = EXIT_NO_VERDICT;

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "run/runner.h"
 
+#include "report/report.h"
 #include "run/checks.h"
 #include "common/constants.h"
 #include "base/progress.h"
@@ -622,11 +623,11 @@ static const char *wait_status_name(enum wait_status w)
     return NULL;
 }
 
-static json_t *scenario_json(const struct scenario *sc, const char *status, double seconds, const char *reason,
+static json_t *scenario_json(const struct scenario *sc, enum report_status status, double seconds, const char *reason,
                              const struct checks *checks, const char *console_log)
 {
     json_t *o = json_pack("{s:s, s:s, s:s, s:f, s:s, s:b}", "name", sc->name, "summary", sc->summary, "status",
-                          status, "seconds", seconds, "reason", reason ? reason : "", "container", sc->container);
+                          report_status_name(status), "seconds", seconds, "reason", reason ? reason : "", "container", sc->container);
     json_object_set_new(o, "checks", checks ? checks_json(checks) : json_array());
     if (console_log)
         json_object_set_new(o, "console_log", json_string(console_log));
@@ -663,7 +664,7 @@ static const struct package_info *package_for(const struct package_info *const *
     return NULL;
 }
 
-json_t *runner_image_unavailable(const struct run_config *cfg, const struct image_info *img, const char *status,
+json_t *runner_image_unavailable(const struct run_config *cfg, const struct image_info *img, enum report_status status,
                                  const char *reason)
 {
     json_t *o = image_json(cfg, img, package_for(cfg->packages, cfg->npackages, img));
@@ -722,19 +723,19 @@ static json_t *run_scenario(struct runner *r, const struct scenario *sc, const s
 {
     double t0 = now_monotonic();
     struct checks checks = {0};
-    const char *status;
+    enum report_status status;
     bool continues = sc->after && previous && r->alive && strcmp(sc->after, previous->name) == 0;
     bool ok = continues ? true : sc->after ? run_prerequisites(r, sc) : fresh_vm(r, sc);
     for (size_t k = 0; ok && k < scenario_nsteps(sc); k++)
         ok = run_step(r, &sc->steps[k], &checks);
     if (!ok) {
-        status = "error";
+        status = REPORT_ERROR;
         /* A step that failed half-way leaves the VM in an unknown state:
          * the next scenario starts from a fresh one. */
         stop_vm(r);
         r->state = RUN_FAILED;
     } else {
-        status = checks_all_ok(&checks) ? "pass" : "fail";
+        status = checks_all_ok(&checks) ? REPORT_PASS : REPORT_FAIL;
         if (!checks_all_ok(&checks) && !r->reason[0]) {
             cleanup_free char *first = checks_first_failure(&checks);
             snprintf(r->reason, sizeof r->reason, "%s", first);
@@ -752,7 +753,7 @@ static json_t *run_scenario(struct runner *r, const struct scenario *sc, const s
     json_t *entry = scenario_json(sc, status, secs, r->reason, &checks, rel);
     if (r->state == RUN_FAILED && wait_status_name(r->ended_by))
         json_object_set_new(entry, "ended_by", json_string(wait_status_name(r->ended_by)));
-    enter(r, r->state == RUN_FAILED ? RUN_FAILED : RUN_DONE, "%s: %s in %.1f s%s%s", sc->name, status, secs,
+    enter(r, r->state == RUN_FAILED ? RUN_FAILED : RUN_DONE, "%s: %s in %.1f s%s%s", sc->name, report_status_name(status), secs,
           r->reason[0] ? " - " : "", r->reason);
     return entry;
 }
@@ -780,7 +781,7 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
         free(r.work_dir);
         free(r.log_dir);
         free(r.label);
-        return runner_image_unavailable(cfg, img, "error", why);
+        return runner_image_unavailable(cfg, img, REPORT_ERROR, why);
     }
     bool payload_ok = make_payload(&r);
     cleanup_free char *payload_error = payload_ok ? NULL : xstrdup(r.reason);
@@ -792,17 +793,17 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
         r.ended_by = WAIT_MSG;
         r.console_truncated = false;
         if (signals_pending()) {
-            json_array_append_new(list, scenario_json(sc, "error", 0, "interrupted before it started", NULL, NULL));
+            json_array_append_new(list, scenario_json(sc, REPORT_ERROR, 0, "interrupted before it started", NULL, NULL));
             continue;
         }
         if (!payload_ok) {
             enter(&r, RUN_FAILED, "%s: error - %s", sc->name, payload_error);
-            json_array_append_new(list, scenario_json(sc, "error", 0, payload_error, NULL, NULL));
+            json_array_append_new(list, scenario_json(sc, REPORT_ERROR, 0, payload_error, NULL, NULL));
             continue;
         }
         char *why = runner_skip_reason(cfg, img, sc);
         if (why) {
-            json_array_append_new(list, scenario_json(sc, "skip", 0, why, NULL, NULL));
+            json_array_append_new(list, scenario_json(sc, REPORT_SKIP, 0, why, NULL, NULL));
             free(why);
             continue;
         }

@@ -5,6 +5,7 @@
 #ifndef PORTCHECK_RUNNER_H
 #define PORTCHECK_RUNNER_H
 
+#include "report/report.h"
 #include "run/images.h"
 #include "run/package.h"
 #include "run/scenarios.h"
@@ -44,7 +45,7 @@ double runner_worst_case_seconds(const struct run_config *cfg, const struct scen
 char *runner_skip_reason(const struct run_config *cfg, const struct image_info *img, const struct scenario *sc);
 /* The report entry of an image that could not run at all: every wanted
  * scenario skipped or in error with the same reason. */
-json_t *runner_image_unavailable(const struct run_config *cfg, const struct image_info *img, const char *status,
+json_t *runner_image_unavailable(const struct run_config *cfg, const struct image_info *img, enum report_status status,
                                  const char *reason);
 
 #endif

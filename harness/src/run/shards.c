@@ -2,6 +2,7 @@
 #include "run/shards.h"
 
 #include "base/util.h"
+#include "report/report.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -116,7 +117,7 @@ json_t *shards_merge(json_t *const *parts, size_t nparts, const struct scenario 
         json_t *sc = find_scenario(parts, nparts, wanted[i]->name);
         json_array_append_new(list, sc ? json_deep_copy(sc)
                                        : json_pack("{s:s, s:s, s:s, s:f, s:s, s:b, s:[]}", "name", wanted[i]->name,
-                                                   "summary", wanted[i]->summary, "status", "error", "seconds",
+                                                   "summary", wanted[i]->summary, "status", report_status_name(REPORT_ERROR), "seconds",
                                                    0.0, "reason", missing_reason,
                                                    "container", wanted[i]->container, "checks"));
     }

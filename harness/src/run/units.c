@@ -179,7 +179,7 @@ static json_t *image_result(const struct run_config *cfg, const struct image_inf
                             size_t first, size_t count)
 {
     if (img->skip_reason || img->error)
-        return runner_image_unavailable(cfg, img, img->skip_reason ? "skip" : "error",
+        return runner_image_unavailable(cfg, img, img->skip_reason ? REPORT_SKIP : REPORT_ERROR,
                                         img->skip_reason ? img->skip_reason : img->error);
     if (count == 1 && units[first].result)
         return json_incref(units[first].result);
@@ -193,7 +193,7 @@ static json_t *image_result(const struct run_config *cfg, const struct image_inf
     if (!why)
         why = signals_pending() ? "interrupted before it started" : "the VM running it died without a result";
     json_t *merged = shards_merge(parts, count, cfg->wanted, cfg->nwanted, why);
-    return merged ? merged : runner_image_unavailable(cfg, img, "error", why);
+    return merged ? merged : runner_image_unavailable(cfg, img, REPORT_ERROR, why);
 }
 
 static void make_nonce(char out[33])
@@ -302,7 +302,7 @@ void units_run(const struct run_config *cfg, const struct image_info *imgs, size
         for (size_t c = 0; c < count; c++)
             started = started || units[k + c].started;
         if (!started && !(imgs[i].skip_reason || imgs[i].error))
-            results[i] = runner_image_unavailable(cfg, &imgs[i], "error", "interrupted before it started");
+            results[i] = runner_image_unavailable(cfg, &imgs[i], REPORT_ERROR, "interrupted before it started");
         else
             results[i] = image_result(cfg, &imgs[i], units, k, count);
         for (size_t c = 0; c < count; c++)
