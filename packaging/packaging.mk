@@ -64,7 +64,7 @@ PKG_DIST_FILES := $(wildcard $(shell git ls-files 2>/dev/null))
 PKG_DIST_EPOCH = $(shell git log -1 --format=%ct)
 
 $(PKG_DIST): $(PKG_DIST_FILES)
-	@[ -n "$(PKG_DIST_FILES)" ] || { echo "make dist: not a git checkout; run it in a clone of the repository" >&2; exit 2; }
+	@git rev-parse --git-dir >/dev/null 2>&1 || { echo "make dist: $(CURDIR) is not a git checkout; run it in a clone of the repository" >&2; exit 2; }
 	mkdir -p $(@D)
 	git ls-files -z >$@.files
 	tar --create --file=$@.tmp --use-compress-program='gzip -n -9' --format=gnu --sort=name \
