@@ -61,7 +61,7 @@ rpm: $(PKG_RPM)
 # sorted, owner root, modes normalised, mtimes the commit's date, gzip without
 # a name or time stamp.
 PKG_DIST_FILES := $(wildcard $(shell git ls-files 2>/dev/null))
-PKG_DIST_EPOCH = $(shell git log -1 --format=%ct)
+PKG_DIST_EPOCH = $(shell git log -1 --format=%ct 2>/dev/null)
 
 $(PKG_DIST): $(PKG_DIST_FILES)
 	@git rev-parse --git-dir >/dev/null 2>&1 || { echo "make dist: $(CURDIR) is not a git checkout; run it in a clone of the repository" >&2; exit 2; }
