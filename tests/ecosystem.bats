@@ -53,8 +53,8 @@ tests, _ = testdesc.parse_debian_source(sys.argv[1] + "/..", caps, "amd64",
 for t in tests:
     print(t.name, ",".join(sorted(t.restrictions)), ",".join(t.depends))
 EOF
-    [[ "$output" == *"installed isolation-machine,needs-root unprivileged-ports,perl-base,util-linux"* ]]
-    [[ "$output" == *"reboot isolation-machine,needs-reboot,needs-root unprivileged-ports,perl-base,util-linux"* ]]
+    [[ "$output" == *"installed isolation-machine,needs-root unprivileged-ports"* ]]
+    [[ "$output" == *"reboot isolation-machine,needs-reboot,needs-root unprivileged-ports"* ]]
 }
 
 @test "autopkgtest: the test scripts are executable POSIX sh that parses" {
