@@ -38,3 +38,24 @@ assert_no_qemu_of() {
         return 1
     fi
 }
+
+# no_qemu_check_can_fail DIR: the negative control of assert_no_qemu_of: a
+# process named like qemu (its comm cut to qemu-system-x86) with DIR in its
+# command line must make the check fail, naming it.
+no_qemu_check_can_fail() {
+    local dir=$1 fake=$BATS_TEST_TMPDIR/qemu-system-x86_64 pid
+    # python3 under qemu's name: it sleeps, with DIR in its argv.
+    cp "$(readlink -f "$(command -v python3)")" "$fake"
+    "$fake" -c 'import time; time.sleep(30)' "${dir}work/fake-overlay" &
+    pid=$!
+    local n=0
+    while [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != qemu-system-x86 ] && [ $n -lt 100 ]; do
+        sleep 0.05
+        n=$((n + 1))
+    done
+    run assert_no_qemu_of "$dir"
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"qemu still running for $dir: $pid"* ]]
+}
