@@ -44,9 +44,9 @@ assert_no_qemu_of() {
 # command line must make the check fail, naming it.
 no_qemu_check_can_fail() {
     local dir=$1 fake=$BATS_TEST_TMPDIR/qemu-system-x86_64 pid
-    # python3 under qemu's name: it sleeps, with DIR in its argv.
-    cp "$(readlink -f "$(command -v python3)")" "$fake"
-    "$fake" -c 'import time; time.sleep(30)' "${dir}work/fake-overlay" &
+    # Debian's perl under qemu's name: it sleeps, with DIR in its argv.
+    cp /usr/bin/perl "$fake"
+    "$fake" -e 'sleep 30' "${dir}work/fake-overlay" &
     pid=$!
     local n=0
     while [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != qemu-system-x86 ] && [ $n -lt 100 ]; do
