@@ -86,7 +86,7 @@ build_image() {
     debian_mmdebstrap "$root" "$include" "$mirror" "$debs" 1500 || { [ -z "$tree_pid" ] || wait "$tree_pid"; return 1; }
 
     log "customizing"
-    debian_customize "$root"
+    customize_guest "$root"
 
     if [ -n "$tree_pid" ]; then
         wait "$tree_pid" || { echo "build-image: the container tree of $name failed (see above)" >&2; return 1; }
@@ -104,59 +104,6 @@ build_image() {
     (. "$root/etc/os-release" && echo "${PRETTY_NAME:-$ID}") > "$work/os-release-name"
 
     finish_image "$work" "$root" "$kver"
-}
-
-debian_customize() {
-    local root=$1
-    printf '/dev/vda / ext4 defaults,noatime 0 1\n' > "$root/etc/fstab"
-    echo portcheck > "$root/etc/hostname"
-    printf '127.0.0.1 localhost\n127.0.1.1 portcheck\n::1 localhost ip6-localhost\n' > "$root/etc/hosts"
-
-    # The unprivileged user of the use-case scenarios (a web server as a user
-    # service, rootless podman). useradd gives it subordinate ids too.
-    chroot "$root" useradd --create-home --uid 1000 --user-group --shell /bin/sh portuser
-    grep -q '^portuser:' "$root/etc/subuid" || echo 'portuser:100000:65536' >> "$root/etc/subuid"
-    grep -q '^portuser:' "$root/etc/subgid" || echo 'portuser:100000:65536' >> "$root/etc/subgid"
-
-    # A self-signed certificate for the HTTPS check, made once per image.
-    mkdir -p "$root/etc/portcheck/tls"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=localhost \
-        -keyout "$root/etc/portcheck/tls/key.pem" -out "$root/etc/portcheck/tls/cert.pem" 2>/dev/null
-    chroot "$root" chown -R portuser:portuser /etc/portcheck/tls
-
-    case "$R_init" in
-        systemd)
-            install -m 0644 "$here/guest/portcheck-agent.service" "$here/guest/portcheck-agent-fast.service" \
-                "$here/guest/portcheck.target" "$root/etc/systemd/system/"
-            systemctl --root="$root" enable portcheck-agent.service portcheck-agent-fast.service >&2
-            # The console stays a plain log: a getty there would vhangup() it.
-            systemctl --root="$root" mask serial-getty@ttyS0.service >&2
-            install -m 0644 "$here/guest/10-portcheck.network" "$root/etc/systemd/network/"
-            systemctl --root="$root" enable systemd-networkd.service >&2
-            debian_user_web_service "$root"
-            ;;
-        sysvinit)
-            install -m 0755 "$here/guest/portcheck-agent.init" "$root/etc/init.d/portcheck-agent"
-            chroot "$root" update-rc.d portcheck-agent defaults >&2
-            # The console stays a plain log (a getty there would vhangup()
-            # it), and no getty on the virtual terminals either: nobody logs in.
-            sed -i -E 's|^[^#:]+:[0-9]*:respawn:/sbin/[a-z]*getty|#&|' "$root/etc/inittab"
-            ;;
-    esac
-}
-
-# The user-service-http scenario's server: nginx as portuser's own systemd
-# user service. The distro's system-wide nginx stays off, or it would hold
-# port 80 as root in every multi-user boot.
-debian_user_web_service() {
-    local root=$1 home="$1/home/portuser"
-    [ -x "$root/usr/sbin/nginx" ] || return 0
-    systemctl --root="$root" disable nginx.service >&2 2>/dev/null || true
-    mkdir -p "$home/.config/systemd/user/default.target.wants" "$home/.config/portcheck"
-    install -m 0644 "$here/guest/portuser/portcheck-web.service" "$home/.config/systemd/user/"
-    ln -sf ../portcheck-web.service "$home/.config/systemd/user/default.target.wants/portcheck-web.service"
-    install -m 0644 "$here/guest/portuser/nginx.conf" "$home/.config/portcheck/nginx.conf"
-    chroot "$root" chown -R portuser:portuser /home/portuser/.config
 }
 
 # The container scenarios' root tree, inside the image: a minimal bookworm
