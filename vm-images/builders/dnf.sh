@@ -77,7 +77,7 @@ fedora_need_dnf() {
 fedora_dnf() {
     local root=$1
     shift
-    HOME="$FEDORA_HOME" timeout 1500 dnf -y -q \
+    HOME="$FEDORA_HOME" timeout "$(budget 1500)" dnf -y -q \
         --setopt=reposdir="$FEDORA_REPOS" --setopt=cachedir="$FEDORA_RPMS" --setopt=keepcache=True \
         --setopt=install_weak_deps=False --setopt=tsflags=nodocs --setopt=logdir="$FEDORA_HOME" \
         --installroot="$root" --releasever="$R_release" --forcearch=x86_64 "$@" >&2

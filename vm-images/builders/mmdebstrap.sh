@@ -44,9 +44,9 @@ debian_mmdebstrap() {
     local try log="$target.mmdebstrap.log"
     for try in 1 2 3 4; do
         rm -rf --one-file-system "$target"
-        # flock --close and 9>&-: no lock descriptor reaches mmdebstrap (see
-        # build-image on why its descriptors must stay few).
-        flock --close -w 1800 "$debs.lock" timeout "$limit" mmdebstrap --mode=root --variant=minbase \
+        # flock --close, 8>&- and 9>&-: no lock descriptor reaches mmdebstrap
+        # (see build-image on why its descriptors must stay few).
+        flock --close -w "$(budget 1800)" "$debs.lock" timeout "$(budget "$limit")" mmdebstrap --mode=root --variant=minbase \
         --include="$include" \
         --aptopt='Acquire::Retries "3"' \
         --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
@@ -55,10 +55,12 @@ debian_mmdebstrap() {
         --skip=essential/unlink \
         "${DPKG_SLIM[@]}" \
         --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
-        "$R_suite" "$target" "$mirror" > "$log" 2>&1 9>&- && { rm -f "$log"; return 0; }
+        "$R_suite" "$target" "$mirror" > "$log" 2>&1 8>&- 9>&- && { rm -f "$log"; return 0; }
         grep -E '^(E|W|Err):' "$log" | grep -v '^E: apt download failed: E: apt-get' | tail -n 5 >&2
         log "mmdebstrap failed (try $try of 4)"
-        [ "$try" = 4 ] || sleep $((try * try * 5))
+        [ "$try" = 4 ] && break
+        over_deadline && { log "no more tries: the build's deadline ($deadline s) has passed"; break; }
+        sleep "$(budget $((try * try * 5)))"
     done
     rm -f "$log"
     return 1
