@@ -230,7 +230,7 @@ EOF
     [ "$(jq -r '.runs[0].scenarios[0].reason' "$FO/nokernel-build/out/report.json")" != "" ]
     [[ "$(jq -r '.runs[0].scenarios[0].reason' "$FO/nokernel-build/out/report.json")" == *"no kernel"* ]]
     # Nothing half-made is left for a later run to pick up.
-    [ -z "$(ls -A "$T/cache/images" | grep -v '^\.nokernel\.lock$')" ]
+    [ -z "$(ls -A "$T/cache/images" | grep -v -e '^\.nokernel\.lock$' -e '^\.cache\.lock$')" ]
     rejected "recipe that builds no kernel"
 }
 
