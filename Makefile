@@ -6,6 +6,12 @@ OUT        ?= out
 # Image cache shared by every checkout and by CI on the same machine.
 PORTCHECK_CACHE ?= /var/cache/portcheck
 export PORTCHECK_CACHE
+# Set but empty or relative, every path under it would land under / or the
+# current directory (clean-images was once `rm -rf /images`): refused before
+# any target runs. build-image refuses it too, for portcheck and by hand.
+ifeq ($(filter /%,$(PORTCHECK_CACHE)),)
+$(error PORTCHECK_CACHE='$(PORTCHECK_CACHE)' is not an absolute path: set it to one (such as /var/cache/portcheck) or unset it)
+endif
 
 ENSURE     := tools/ensure-packages
 DEFAULT_IMAGE ?= debian-bookworm
@@ -47,5 +53,6 @@ bench: portcheck image-deps
 clean:
 	rm -rf $(OUT) harness/build
 
+# Under the cache lock (no build is running), never crossing a mount.
 clean-images:
-	rm -rf $(PORTCHECK_CACHE)/images
+	vm-images/build-image --clean

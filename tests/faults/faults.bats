@@ -12,7 +12,9 @@
 # (harness/build/faults/portcheck-asan). Evidence: out/test-faults/.
 # `make faults` runs this file through run-faults, which adds the summary
 # line; `make check-faults` through tests/run-suites. About 3 minutes under
-# TCG on 2 cores (more while other VMs run, or an image must be rebuilt).
+# TCG on 2 cores for the VM jobs, but the longest job (build_interrupted)
+# builds debian-bookworm twice in a cache of its own, once interrupted: 5 min
+# (298 s measured) on a quiet machine, 14-17 min on one busy with other VMs.
 # Bad input already covered by tests/cli.bats (unknown scenario and image,
 # missing package, non-package file, bad option values, an --out that
 # cannot be made, missing agent, recipe with an unknown key or no suite) is
@@ -70,7 +72,8 @@ EOF
 
 # A copy of vm-images with a fake builder (recipe `tiny`): build-image's own
 # locking, temp dir and rename, with a build that takes no time, or hangs
-# half-way while $FAKE_BUILD_HOLD exists.
+# half-way while $FAKE_BUILD_HOLD exists (with proc mounted in its tree, as
+# mmdebstrap has it, when $FAKE_BUILD_MOUNT is set).
 images_copy() {
     local d=$1
     mkdir -p "$d"
@@ -83,9 +86,17 @@ build_image() {
     echo "$$" >> "$cache/fake-builds"
     truncate -s 16M "$work/rootfs.raw"
     echo "fake kernel" > "$work/vmlinuz"
+    if [ -n "${FAKE_BUILD_MOUNT:-}" ]; then
+        mkdir -p "$work/root/proc"
+        mount -t proc proc "$work/root/proc"
+    fi
     if [ -n "${FAKE_BUILD_HOLD:-}" ]; then
         touch "$FAKE_BUILD_HOLD.started"
         while [ -e "$FAKE_BUILD_HOLD" ]; do sleep 0.1; done
+    fi
+    if [ -n "${FAKE_BUILD_MOUNT:-}" ]; then
+        umount "$work/root/proc"
+        rm -r "$work/root"
     fi
     sleep "${FAKE_BUILD_SLOW:-0}"
     echo "fake initrd" > "$work/initrd.img"
@@ -219,7 +230,7 @@ EOF
     [ "$(jq -r '.runs[0].scenarios[0].reason' "$FO/nokernel-build/out/report.json")" != "" ]
     [[ "$(jq -r '.runs[0].scenarios[0].reason' "$FO/nokernel-build/out/report.json")" == *"no kernel"* ]]
     # Nothing half-made is left for a later run to pick up.
-    [ -z "$(ls -A "$T/cache/images" | grep -v '^\.nokernel\.lock$')" ]
+    [ -z "$(ls -A "$T/cache/images" | grep -v -e '^\.nokernel\.lock$' -e '^\.cache\.lock$')" ]
     rejected "recipe that builds no kernel"
 }
 
@@ -290,6 +301,66 @@ EOF
     survived build-image-killed
 }
 
+@test "fault: portcheck stopped (SIGTERM) while it builds an image: build-image gets SIGTERM, not SIGKILL, cleans up; the reason says interrupted" {
+    injected build-interrupted-by-portcheck
+    local d=$FO/build_stopped
+    rm -rf "$d"
+    mkdir -p "$d"
+    images_copy "$d/images"
+    touch "$d/hold"
+    PORTCHECK_CACHE=$d/cache FAKE_BUILD_HOLD=$d/hold FAKE_BUILD_MOUNT=1 pc_start build_stopped/run --accel tcg \
+        --agent "$AGENT" --images-dir "$d/images" --image tiny --scenario baseline
+    wait_file "$d/hold.started" 30
+    local t0
+    t0=$(now)
+    kill -TERM "$PC_PID"
+    pc_finish build_stopped/run TERM
+    cat "$d/run/log"
+    [ "$(rc_of build_stopped/run)" = 2 ]
+    # Well before portcheck's SIGKILL (SPAWN_TERM_GRACE_S, 30 s) would come.
+    awk -v s="$(elapsed "$t0" "$(now)")" 'BEGIN { exit !(s < 20) }'
+    [[ "$(scen build_stopped/run tiny baseline reason)" == "image build interrupted (portcheck got a signal): "* ]]
+    # build-image's own clean-up ran: no temporary tree, no mount, no process.
+    [ -z "$(ls -A "$d/cache/images" | grep '\.tmp\.')" ]
+    [ -z "$(findmnt -n -r -o TARGET | grep -F "$d/")" ]
+    [ -z "$(procs_with "$d/images/")" ]
+    survived build-interrupted-by-portcheck
+}
+
+@test "fault: make image interrupted (SIGTERM) mid-mmdebstrap: no mount or process left; the next make image builds it" {
+    injected make-image-interrupted
+    # Two image builds, the second a whole one: 14 min were seen on a busy
+    # machine; the job's own make runs have their deadlines within this.
+    await build_interrupted 2700
+    local d=$FO/build_interrupted
+    for f in mounted-seen-by seconds-to-mounts host-mounts-at-term first-rc stop-seconds mounts-after-term procs-after-term images-after-term \
+        second-rc second-seconds mounts-after-second images-after-second; do
+        echo "# $f: $(tr '\n' ' ' < "$d/$f")"
+    done
+    tail -n 5 "$d/first.log" "$d/second.log"
+    # The signal came while mmdebstrap had proc mounted in the tree, and the
+    # host never saw that mount.
+    [ -s "$d/mounted-seen-by" ]
+    [ ! -s "$d/host-mounts-at-term" ]
+    [ "$(cat "$d/first-rc")" != 0 ]
+    # Stopped in time, leaving nothing behind: no mount, no process, not
+    # even its own temporary tree.
+    awk -v s="$(cat "$d/stop-seconds")" 'BEGIN { exit !(s <= 45) }'
+    [ ! -s "$d/mounts-after-term" ]
+    [ ! -s "$d/procs-after-term" ]
+    [ -z "$(grep -e '^debian-bookworm-' -e '\.tmp\.' "$d/images-after-term")" ]
+    [ -z "$(grep -E '^rm: |different device' "$d/first.log")" ]
+    # The next build makes the whole image, and leaves no mount either.
+    [ "$(cat "$d/second-rc")" = 0 ]
+    local final
+    final=$(tail -n 1 "$d/second.log")
+    [[ "$final" == "$d/cache/images/debian-bookworm-"* ]]
+    grep -qx "$(basename "$final")" "$d/images-after-second"
+    [ -z "$(grep '\.tmp\.' "$d/images-after-second")" ]
+    [ ! -s "$d/mounts-after-second" ]
+    survived make-image-interrupted
+}
+
 @test "fault: two builds of one image at once: one builds, both get the same whole image" {
     injected concurrent-builds
     local d=$T/conc
@@ -346,20 +417,87 @@ run_in_tmpfs() {
     survived out-readonly
 }
 
-@test "fault: PORTCHECK_CACHE read-only: a line naming the cache and the fix, exit 2, no qemu" {
+@test "fault: PORTCHECK_CACHE read-only: refused while validating, one line naming the cache and the fix, exit 2, no out dir" {
     injected cache-readonly
     PORTCHECK_CACHE=$T/mnt run_in_tmpfs cache_ro ro,size=64k "$T/mnt" "$PC" run --out "$FO/cache_ro/out" --accel tcg \
         --agent "$AGENT" --images-dir "$VM_IMAGES" --scenario baseline
     [ "$(rc_of cache_ro)" = 2 ]
-    grep -q "build-image: cannot create the image cache $T/mnt/images: set PORTCHECK_CACHE to a writable directory" "$FO/cache_ro/log"
-    [[ "$(scen cache_ro debian-bookworm baseline reason)" == *"cannot create the image cache"* ]]
-    [ ! -e "$FO/cache_ro/out/logs/debian-bookworm/01-baseline.console.log" ]
+    [ "$(wc -l < "$FO/cache_ro/log")" -eq 1 ]
+    grep -qx "portcheck: build-image: cannot create the image cache $T/mnt/images: set PORTCHECK_CACHE to a writable directory" "$FO/cache_ro/log"
+    [ ! -e "$FO/cache_ro/out" ]
     survived cache-readonly
+}
+
+@test "bad input: PORTCHECK_CACHE empty or relative: make, build-image and portcheck refuse it, one line, exit 2, nothing removed" {
+    mkdir -p "$T/cwd/rel/images/kept"
+    local cache what
+    for cache in "" rel; do
+        what="PORTCHECK_CACHE='$cache'"
+        run -2 env PORTCHECK_CACHE="$cache" make -C "$REPO" --no-print-directory clean-images
+        echo "make clean-images, $what -> $output"
+        [ "${#lines[@]}" -eq 1 ] && [[ "$output" == *"PORTCHECK_CACHE='$cache' is not an absolute path: set it to one"* ]]
+        run -2 env PORTCHECK_CACHE="$cache" make -C "$REPO" --no-print-directory image
+        [ "${#lines[@]}" -eq 1 ] && [[ "$output" == *"is not an absolute path"* ]]
+        for args in --clean "--check debian-bookworm" debian-bookworm; do
+            # shellcheck disable=SC2086 # the options are words
+            run -2 bash -c 'cd "$1" && shift && exec "$@"' _ "$T/cwd" env PORTCHECK_CACHE="$cache" "$VM_IMAGES/build-image" $args
+            echo "build-image $args, $what -> $output"
+            [ "$output" = "build-image: $what is not an absolute path: set it to one (such as /var/cache/portcheck) or unset it" ]
+        done
+        PORTCHECK_CACHE=$cache reject "portcheck run, $what" "build-image: $what is not an absolute path" \
+            --images-dir "$VM_IMAGES" --image debian-bookworm --scenario baseline
+        rejected "make clean-images, build-image and portcheck with $what"
+    done
+    [ -d "$T/cwd/rel/images/kept" ]
+}
+
+@test "bad input: an image cache that others may write or another user owns: refused while validating, exit 2, no out dir" {
+    mkdir -p "$T/open/images" "$T/theirs/images"
+    chmod 0777 "$T/open/images"
+    chown 65534 "$T/theirs"
+    PORTCHECK_CACHE=$T/open reject "a cache dir of mode 0777" "build-image: the image cache $T/open/images may be written by others (mode 777): chmod go-w it" \
+        --images-dir "$VM_IMAGES" --image debian-bookworm --scenario baseline
+    PORTCHECK_CACHE=$T/theirs reject "a cache dir of another user" "build-image: the image cache $T/theirs belongs to uid 65534, not to this user (uid 0): chown it" \
+        --images-dir "$VM_IMAGES" --image debian-bookworm --scenario baseline
+    [ -z "$(ls -A "$T/open/images")" ] && [ -z "$(ls -A "$T/theirs/images")" ]
+}
+
+@test "fault: make clean-images during a build waits for it (the cache lock); a mount left in a stale tree is detached, never entered" {
+    injected clean-images-under-build
+    local d=$T/clean
+    images_copy "$d/images"
+    export PORTCHECK_CACHE=$d/cache
+    touch "$d/hold"
+    FAKE_BUILD_HOLD=$d/hold "$d/images/build-image" tiny > "$d/build.out" 2> "$d/build.err" 3>&- &
+    local build=$!
+    wait_file "$d/hold.started" 20
+    make -C "$REPO" --no-print-directory clean-images > "$d/clean.log" 2>&1 3>&- &
+    local clean=$!
+    sleep 2
+    # Still waiting: the build's tree is intact.
+    kill -0 "$clean"
+    ls -d "$d"/cache/images/.tiny-*.tmp.*/rootfs.raw
+    rm -f "$d/hold"
+    wait "$build"
+    wait "$clean"
+    [ -z "$(ls "$d/cache/images")" ]
+    # A stale tree from a build that died before its mounts were undone (as
+    # builds did before their own mount namespace): a bind mount of a
+    # directory elsewhere. clean-images detaches it; what it showed survives.
+    local stale=$d/cache/images/.tiny-0123456789abcdef.tmp.dead
+    mkdir -p "$stale/root/dev" "$d/elsewhere"
+    echo precious > "$d/elsewhere/file"
+    run -0 unshare --mount --propagation private bash -c 'mount --bind "$1" "$2/root/dev" &&
+        make -C "$3" --no-print-directory clean-images && ! findmnt -n -r -o TARGET | grep -qF "$2"' _ \
+        "$d/elsewhere" "$stale" "$REPO"
+    [ "$(cat "$d/elsewhere/file")" = precious ]
+    [ ! -e "$stale" ]
+    survived clean-images-under-build
 }
 
 @test "fault: PORTCHECK_CACHE on a full file system: a line naming the cause, exit 2, no image left" {
     injected cache-full
-    PORTCHECK_CACHE=$T/mnt run_in_tmpfs cache_full size=64k "$T/mnt" "$PC" run --out "$FO/cache_full/out" --accel tcg \
+    PORTCHECK_CACHE=$T/mnt run_in_tmpfs cache_full size=64k,mode=0755 "$T/mnt" "$PC" run --out "$FO/cache_full/out" --accel tcg \
         --agent "$AGENT" --images-dir "$VM_IMAGES" --scenario baseline
     [ "$(rc_of cache_full)" = 2 ]
     [ -z "$(grep '/images/debian-bookworm-' "$FO/cache_full/tmpfs-listing")" ]

@@ -13,7 +13,7 @@ SILENT_SCALE=${FAULTS_SILENT_SCALE:-0.2}
 QEMU_WAIT=${FAULTS_QEMU_WAIT:-900}
 # Every job in the order it starts: the longest first. FAULTS_RUN_JOBS
 # picks some (their tests run, the others' skip), e.g. for a quick look.
-ALL_FAULT_JOBS="silent concurrent qemu_faults guest_overlong guest_nul guest_badutf8 guest_claimpass
+ALL_FAULT_JOBS="build_interrupted silent concurrent qemu_faults guest_overlong guest_nul guest_badutf8 guest_claimpass
                 guest_root guest_capeff guest_capinh guest_noproof guest_escapes sigkill panic sigint sigterm sigterm_shared"
 FAULT_JOBS=${FAULTS_RUN_JOBS-$ALL_FAULT_JOBS}
 
@@ -163,6 +163,71 @@ job_concurrent() {
     fi
 }
 
+# mounts_under DIR: the mount points under DIR this shell's namespace sees.
+mounts_under() {
+    findmnt -n -r -o TARGET | awk -v d="$1/" 'index($0, d) == 1'
+}
+
+# 7. A real make image interrupted: SIGTERM to its process group (as Ctrl-C
+# or a stopped make check sends) while mmdebstrap has proc, sys and dev
+# mounted in the tree, then the next make image of the same image. A cache
+# of its own makes it a fresh build, with the shared .deb caches linked in
+# so nothing is downloaded again. Whatever it leaves is recorded, then
+# undone here, so that no later rm -rf walks into a mount.
+job_build_interrupted() {
+    local d=$FO/build_interrupted shared=${PORTCHECK_CACHE:-/var/cache/portcheck} s p mounted= t0 rc=0
+    local cache=$d/cache
+    rm -rf "$cache"
+    mkdir -p "$cache/debs"
+    for s in bookworm bookworm-container; do
+        [ ! -d "$shared/debs/$s" ] || cp -al "$shared/debs/$s" "$cache/debs/$s"
+    done
+    now > "$d/t-start"
+    PORTCHECK_CACHE=$cache setsid make -C "$REPO" --no-print-directory image IMAGE=debian-bookworm \
+        > "$d/first.log" 2>&1 3>&- &
+    local pid=$! end=$((SECONDS + 900))
+    # Mid-mmdebstrap: a process of the build sees proc mounted in the tree
+    # (in whichever mount namespace it runs).
+    while [ -z "$mounted" ] && [ $SECONDS -lt $end ] && kill -0 "$pid" 2>/dev/null; do
+        for p in $(procs_with "$cache/images/.debian-bookworm-"); do
+            if grep -qE " $cache/images/\.debian-bookworm-[^ ]*/root/proc " "/proc/$p/mountinfo" 2>/dev/null; then
+                mounted=$p
+                break
+            fi
+        done
+        sleep 0.5
+    done
+    echo "$mounted" > "$d/mounted-seen-by"
+    elapsed "$(cat "$d/t-start")" "$(now)" > "$d/seconds-to-mounts"
+    sleep 3
+    # What of those mounts the host sees (none, once a build has its own
+    # mount namespace).
+    mounts_under "$cache" > "$d/host-mounts-at-term"
+    t0=$(now)
+    kill -TERM -- -"$pid"
+    gone_within 90 "$pid" || kill -KILL -- -"$pid"
+    wait "$pid" || rc=$?
+    echo "$rc" > "$d/first-rc"
+    elapsed "$t0" "$(now)" > "$d/stop-seconds"
+    # Give what outlived make a moment to show itself.
+    sleep 2
+    mounts_under "$cache" > "$d/mounts-after-term"
+    procs_with "$cache/" > "$d/procs-after-term"
+    ls -A "$cache/images" > "$d/images-after-term"
+    t0=$(now)
+    rc=0
+    PORTCHECK_CACHE=$cache timeout 1800 make -C "$REPO" --no-print-directory image IMAGE=debian-bookworm \
+        > "$d/second.log" 2>&1 3>&- || rc=$?
+    echo "$rc" > "$d/second-rc"
+    elapsed "$t0" "$(now)" > "$d/second-seconds"
+    mounts_under "$cache" > "$d/mounts-after-second"
+    ls -A "$cache/images" > "$d/images-after-second"
+    # Undo what a broken build left: its processes, then its mounts.
+    for p in $(procs_with "$cache/"); do kill -KILL "$p" 2>/dev/null || true; done
+    mounts_under "$cache" | LC_ALL=C sort -r | while IFS= read -r p; do umount --lazy "$p" || true; done
+    rm -rf --one-file-system "$cache"
+}
+
 # Run every job, FAULTS_JOBS at a time; $FO/NAME/done marks each finished.
 run_jobs() {
     # Started from setup_file, which runs under errexit: a job's failing
@@ -184,10 +249,11 @@ run_jobs() {
     wait
 }
 
-# await NAME: in a test, wait for that job (up to FAULTS_JOB_TIMEOUT s).
+# await NAME [SECONDS]: in a test, wait for that job (up to SECONDS, else
+# FAULTS_JOB_TIMEOUT s).
 await() {
     [[ " $(echo $FAULT_JOBS) " == *" $1 "* ]] || skip "job $1 not in FAULTS_RUN_JOBS"
-    local end=$((SECONDS + ${FAULTS_JOB_TIMEOUT:-900}))
+    local end=$((SECONDS + ${2:-${FAULTS_JOB_TIMEOUT:-900}}))
     while [ ! -e "$FO/$1/done" ]; do
         if [ $SECONDS -ge $end ]; then
             echo "job $1 did not finish" >&2

@@ -77,7 +77,7 @@ fedora_need_dnf() {
 fedora_dnf() {
     local root=$1
     shift
-    HOME="$FEDORA_HOME" timeout 1500 dnf -y -q \
+    HOME="$FEDORA_HOME" timeout "$(budget 1500)" dnf -y -q \
         --setopt=reposdir="$FEDORA_REPOS" --setopt=cachedir="$FEDORA_RPMS" --setopt=keepcache=True \
         --setopt=install_weak_deps=False --setopt=tsflags=nodocs --setopt=logdir="$FEDORA_HOME" \
         --installroot="$root" --releasever="$R_release" --forcearch=x86_64 "$@" >&2
@@ -175,11 +175,10 @@ fedora_initrd() {
     mv "$root/boot/portcheck-initrd.img" "$out"
 }
 
+# What a Fedora guest needs besides every guest's set-up (build-image's
+# customize_guest).
 fedora_customize() {
     local root=$1
-    printf '/dev/vda / ext4 defaults,noatime 0 1\n' > "$root/etc/fstab"
-    echo portcheck > "$root/etc/hostname"
-    printf '127.0.0.1 localhost\n127.0.1.1 portcheck\n::1 localhost ip6-localhost\n' > "$root/etc/hosts"
     # The image's files carry no SELinux labels (mkfs.ext4 -d): a policy that
     # loaded would deny the boot. The checks concern the sysctl, not SELinux.
     if [ -d "$root/etc/selinux" ]; then
@@ -187,38 +186,5 @@ fedora_customize() {
     fi
     # No first-boot questions on the console.
     systemctl --root="$root" mask systemd-firstboot.service >&2
-
-    chroot "$root" useradd --create-home --uid 1000 --user-group --shell /bin/sh portuser
-    grep -qs '^portuser:' "$root/etc/subuid" || echo 'portuser:100000:65536' >> "$root/etc/subuid"
-    grep -qs '^portuser:' "$root/etc/subgid" || echo 'portuser:100000:65536' >> "$root/etc/subgid"
-
-    mkdir -p "$root/etc/portcheck/tls"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=localhost \
-        -keyout "$root/etc/portcheck/tls/key.pem" -out "$root/etc/portcheck/tls/cert.pem" 2>/dev/null
-    chroot "$root" chown -R portuser:portuser /etc/portcheck/tls
-
-    # As on Debian: the fast-boot agent unit for portcheck.target boots, the
-    # plain one at the end of multi-user.target.
-    install -m 0644 "$here/guest/portcheck-agent.service" "$here/guest/portcheck-agent-fast.service" \
-        "$here/guest/portcheck.target" "$root/etc/systemd/system/"
-    systemctl --root="$root" enable portcheck-agent.service portcheck-agent-fast.service >&2
-    # The console stays a plain log: a getty there would vhangup() it.
-    systemctl --root="$root" mask serial-getty@ttyS0.service >&2
-    if [ -f "$root/usr/lib/systemd/system/systemd-networkd.service" ]; then
-        mkdir -p "$root/etc/systemd/network"
-        install -m 0644 "$here/guest/10-portcheck.network" "$root/etc/systemd/network/"
-        systemctl --root="$root" enable systemd-networkd.service >&2
-    fi
-
-    # nginx as portuser's own user service (the user-service-http scenario),
-    # as on Debian; the system-wide nginx stays off.
-    local home="$root/home/portuser"
-    if [ -x "$root/usr/sbin/nginx" ]; then
-        systemctl --root="$root" disable nginx.service >&2 2>/dev/null || true
-        mkdir -p "$home/.config/systemd/user/default.target.wants" "$home/.config/portcheck"
-        install -m 0644 "$here/guest/portuser/portcheck-web.service" "$home/.config/systemd/user/"
-        ln -sf ../portcheck-web.service "$home/.config/systemd/user/default.target.wants/portcheck-web.service"
-        install -m 0644 "$here/guest/portuser/nginx.conf" "$home/.config/portcheck/nginx.conf"
-        chroot "$root" chown -R portuser:portuser /home/portuser/.config
-    fi
+    customize_guest "$root"
 }

@@ -44,9 +44,9 @@ debian_mmdebstrap() {
     local try log="$target.mmdebstrap.log"
     for try in 1 2 3 4; do
         rm -rf --one-file-system "$target"
-        # flock --close and 9>&-: no lock descriptor reaches mmdebstrap (see
-        # build-image on why its descriptors must stay few).
-        flock --close -w 1800 "$debs.lock" timeout "$limit" mmdebstrap --mode=root --variant=minbase \
+        # flock --close, 8>&- and 9>&-: no lock descriptor reaches mmdebstrap
+        # (see build-image on why its descriptors must stay few).
+        flock --close -w "$(budget 1800)" "$debs.lock" timeout "$(budget "$limit")" mmdebstrap --mode=root --variant=minbase \
         --include="$include" \
         --aptopt='Acquire::Retries "3"' \
         --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
@@ -55,10 +55,12 @@ debian_mmdebstrap() {
         --skip=essential/unlink \
         "${DPKG_SLIM[@]}" \
         --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
-        "$R_suite" "$target" "$mirror" > "$log" 2>&1 9>&- && { rm -f "$log"; return 0; }
+        "$R_suite" "$target" "$mirror" > "$log" 2>&1 8>&- 9>&- && { rm -f "$log"; return 0; }
         grep -E '^(E|W|Err):' "$log" | grep -v '^E: apt download failed: E: apt-get' | tail -n 5 >&2
         log "mmdebstrap failed (try $try of 4)"
-        [ "$try" = 4 ] || sleep $((try * try * 5))
+        [ "$try" = 4 ] && break
+        over_deadline && { log "no more tries: the build's deadline ($deadline s) has passed"; break; }
+        sleep "$(budget $((try * try * 5)))"
     done
     rm -f "$log"
     return 1
@@ -86,7 +88,7 @@ build_image() {
     debian_mmdebstrap "$root" "$include" "$mirror" "$debs" 1500 || { [ -z "$tree_pid" ] || wait "$tree_pid"; return 1; }
 
     log "customizing"
-    debian_customize "$root"
+    customize_guest "$root"
 
     if [ -n "$tree_pid" ]; then
         wait "$tree_pid" || { echo "build-image: the container tree of $name failed (see above)" >&2; return 1; }
@@ -104,59 +106,6 @@ build_image() {
     (. "$root/etc/os-release" && echo "${PRETTY_NAME:-$ID}") > "$work/os-release-name"
 
     finish_image "$work" "$root" "$kver"
-}
-
-debian_customize() {
-    local root=$1
-    printf '/dev/vda / ext4 defaults,noatime 0 1\n' > "$root/etc/fstab"
-    echo portcheck > "$root/etc/hostname"
-    printf '127.0.0.1 localhost\n127.0.1.1 portcheck\n::1 localhost ip6-localhost\n' > "$root/etc/hosts"
-
-    # The unprivileged user of the use-case scenarios (a web server as a user
-    # service, rootless podman). useradd gives it subordinate ids too.
-    chroot "$root" useradd --create-home --uid 1000 --user-group --shell /bin/sh portuser
-    grep -q '^portuser:' "$root/etc/subuid" || echo 'portuser:100000:65536' >> "$root/etc/subuid"
-    grep -q '^portuser:' "$root/etc/subgid" || echo 'portuser:100000:65536' >> "$root/etc/subgid"
-
-    # A self-signed certificate for the HTTPS check, made once per image.
-    mkdir -p "$root/etc/portcheck/tls"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=localhost \
-        -keyout "$root/etc/portcheck/tls/key.pem" -out "$root/etc/portcheck/tls/cert.pem" 2>/dev/null
-    chroot "$root" chown -R portuser:portuser /etc/portcheck/tls
-
-    case "$R_init" in
-        systemd)
-            install -m 0644 "$here/guest/portcheck-agent.service" "$here/guest/portcheck-agent-fast.service" \
-                "$here/guest/portcheck.target" "$root/etc/systemd/system/"
-            systemctl --root="$root" enable portcheck-agent.service portcheck-agent-fast.service >&2
-            # The console stays a plain log: a getty there would vhangup() it.
-            systemctl --root="$root" mask serial-getty@ttyS0.service >&2
-            install -m 0644 "$here/guest/10-portcheck.network" "$root/etc/systemd/network/"
-            systemctl --root="$root" enable systemd-networkd.service >&2
-            debian_user_web_service "$root"
-            ;;
-        sysvinit)
-            install -m 0755 "$here/guest/portcheck-agent.init" "$root/etc/init.d/portcheck-agent"
-            chroot "$root" update-rc.d portcheck-agent defaults >&2
-            # The console stays a plain log (a getty there would vhangup()
-            # it), and no getty on the virtual terminals either: nobody logs in.
-            sed -i -E 's|^[^#:]+:[0-9]*:respawn:/sbin/[a-z]*getty|#&|' "$root/etc/inittab"
-            ;;
-    esac
-}
-
-# The user-service-http scenario's server: nginx as portuser's own systemd
-# user service. The distro's system-wide nginx stays off, or it would hold
-# port 80 as root in every multi-user boot.
-debian_user_web_service() {
-    local root=$1 home="$1/home/portuser"
-    [ -x "$root/usr/sbin/nginx" ] || return 0
-    systemctl --root="$root" disable nginx.service >&2 2>/dev/null || true
-    mkdir -p "$home/.config/systemd/user/default.target.wants" "$home/.config/portcheck"
-    install -m 0644 "$here/guest/portuser/portcheck-web.service" "$home/.config/systemd/user/"
-    ln -sf ../portcheck-web.service "$home/.config/systemd/user/default.target.wants/portcheck-web.service"
-    install -m 0644 "$here/guest/portuser/nginx.conf" "$home/.config/portcheck/nginx.conf"
-    chroot "$root" chown -R portuser:portuser /home/portuser/.config
 }
 
 # The container scenarios' root tree, inside the image: a minimal bookworm

@@ -125,15 +125,25 @@ bool spawn_run(char *const argv[], double timeout_s, bool echo_stderr, struct sp
     char line[4096];
     size_t line_len = 0;
     double deadline = now_monotonic() + timeout_s;
+    bool terminating = false;
     int open_fds = 2;
     while (open_fds > 0) {
         double left = deadline - now_monotonic();
-        if (left <= 0 || signals_pending()) {
+        if (!terminating && (left <= 0 || signals_pending())) {
+            /* A chance to clean up first: its traps never run on SIGKILL. */
             res->timed_out = left <= 0;
+            res->interrupted = !res->timed_out;
+            kill(-pid, SIGTERM);
+            terminating = true;
+            deadline = now_monotonic() + SPAWN_TERM_GRACE_S;
+            left = SPAWN_TERM_GRACE_S;
+        } else if (terminating && left <= 0) {
             kill(-pid, SIGKILL);
             break;
         }
-        int n = signals_ppoll(fds, 2, left);
+        /* Once terminating, a signal already caught must not end the
+         * wait: plain poll (the signals stay blocked) for the grace. */
+        int n = terminating ? poll(fds, 2, (int)(left * 1000) + 1) : signals_ppoll(fds, 2, left);
         if (n < 0)
             continue;
         for (int i = 0; i < 2; i++) {
@@ -165,6 +175,8 @@ bool spawn_run(char *const argv[], double timeout_s, bool echo_stderr, struct sp
     for (int i = 0; i < 2; i++)
         if (fds[i].fd >= 0)
             close(fds[i].fd);
+    if (terminating)
+        kill(-pid, SIGKILL); /* whatever of its group ignored SIGTERM */
 
     int status;
     while (waitpid(pid, &status, 0) < 0) {

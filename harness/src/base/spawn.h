@@ -10,6 +10,7 @@ struct spawn_result {
     int exit_code;     /* exit status, or -1 when killed or not started */
     int signal;        /* the signal that ended it, 0 if none */
     bool timed_out;
+    bool interrupted;  /* stopped because we got SIGINT/SIGTERM */
     char *out;         /* stdout (up to the cap), NUL-terminated, owned */
     char *err;         /* stderr tail (up to the cap), owned */
 };
@@ -29,8 +30,13 @@ enum spawn_flags {
  * fails. */
 pid_t spawn_fork(int deathsig, unsigned flags);
 
+/* How long a helper's process group has, after SIGTERM, to clean up before
+ * SIGKILL (build-image undoes its mounts and removes its tree). */
+#define SPAWN_TERM_GRACE_S 30
+
 /* Run argv[0] (looked up in PATH) to completion or timeout_s, whichever
- * comes first; a timeout kills its whole process group. stderr is also
+ * comes first; a timeout or our own SIGINT/SIGTERM sends its whole process
+ * group SIGTERM, then SIGKILL SPAWN_TERM_GRACE_S later. stderr is also
  * copied line by line to our stderr when echo_stderr is set (progress of
  * long builds). Always returns true: a program that cannot be started
  * ends its child with exit code 127 and the reason in res->err, and a

@@ -8,10 +8,18 @@
 
 #include <dirent.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Build-image's exit code for "this machine cannot build that recipe". */
 enum { BUILD_CANNOT_HERE = 3 };
+
+/* The one deadline of a build (build-image's PORTCHECK_BUILD_DEADLINE, which
+ * bounds every wait inside it): the user's, else this. portcheck waits that
+ * long plus BUILD_MARGIN_S, so build-image's own "over its deadline" comes
+ * first; only then SIGTERM (and SIGKILL SPAWN_TERM_GRACE_S later). */
+#define BUILD_DEADLINE_DEFAULT "3600"
+#define BUILD_MARGIN_S 120
 
 static char *last_line(const char *text)
 {
@@ -55,15 +63,23 @@ void image_prepare(const char *images_dir, const char *name, struct image_info *
     cleanup_free char *tool = xasprintf("%s/build-image", images_dir);
     char *argv[] = {tool, (char *)name, NULL};
     progress_note(name, "image: build or reuse");
+    /* build-image --check (image_check) has validated a deadline the user set. */
+    if (setenv("PORTCHECK_BUILD_DEADLINE", BUILD_DEADLINE_DEFAULT, 0) != 0)
+        die_errno("setenv PORTCHECK_BUILD_DEADLINE");
+    double deadline = strtod(getenv("PORTCHECK_BUILD_DEADLINE"), NULL);
     struct spawn_result res;
-    spawn_run(argv, 1800, true, &res);
+    spawn_run(argv, deadline + BUILD_MARGIN_S, true, &res);
     if (res.exit_code != 0) {
         cleanup_free char *why = last_line(res.err);
         if (res.exit_code == BUILD_CANNOT_HERE)
             info->skip_reason = xstrdup(why);
+        else if (res.interrupted)
+            info->error = xasprintf("image build interrupted (portcheck got a signal): %s", why);
+        else if (res.timed_out)
+            info->error = xasprintf("image build timed out after %.0f s (PORTCHECK_BUILD_DEADLINE + %d s): %s",
+                                    deadline + BUILD_MARGIN_S, BUILD_MARGIN_S, why);
         else
-            info->error = xasprintf("image build failed (%s%d): %s", res.timed_out ? "timed out, " : "",
-                                    res.exit_code, why);
+            info->error = xasprintf("image build failed (%d): %s", res.exit_code, why);
         spawn_result_free(&res);
         return;
     }
