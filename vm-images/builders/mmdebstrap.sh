@@ -134,6 +134,7 @@ debian_customize() {
             install -m 0644 "$here/guest/10-portcheck.network" "$root/etc/systemd/network/"
             systemctl --root="$root" enable systemd-networkd.service >&2
             debian_user_web_service "$root"
+            debian_nfs_server_off "$root"
             ;;
         sysvinit)
             install -m 0755 "$here/guest/portcheck-agent.init" "$root/etc/init.d/portcheck-agent"
@@ -157,6 +158,15 @@ debian_user_web_service() {
     ln -sf ../portcheck-web.service "$home/.config/systemd/user/default.target.wants/portcheck-web.service"
     install -m 0644 "$here/guest/portuser/nginx.conf" "$home/.config/portcheck/nginx.conf"
     chroot "$root" chown -R portuser:portuser /home/portuser/.config
+}
+
+# The nfs-secure-export scenario starts the NFS server itself. Enabled, it
+# would listen (rpcbind on 111, mountd, statd) in every multi-user boot of
+# the other scenarios and lengthen each.
+debian_nfs_server_off() {
+    local root=$1
+    [ -x "$root/usr/sbin/rpc.nfsd" ] || return 0
+    systemctl --root="$root" disable nfs-server.service rpcbind.service rpcbind.socket nfs-client.target >&2 2>/dev/null || true
 }
 
 # The container scenarios' root tree, inside the image: a minimal bookworm
