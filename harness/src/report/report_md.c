@@ -212,6 +212,7 @@ void report_render_md(json_t *report, FILE *out)
         image_details(run, out);
     negative_controls(report, out);
     containers(report, out);
+    report_objections_md(report, out);
     security(out);
     fprintf(out, "## Reproduce\n\n```\n%s\n```\n\nportcheck %s, %s.\n", report_str(report, "command"),
             report_str(report, "version"), report_str(report, "started"));
