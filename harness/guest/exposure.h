@@ -6,7 +6,7 @@
 #ifndef PORTCHECK_EXPOSURE_H
 #define PORTCHECK_EXPOSURE_H
 
-/* Prints one JSON line on stdout (docs/protocol.md, "exposure"); the exit
+/* Prints one JSON line on stdout (docs/protocol.md, "One-shot probes"); the exit
  * status: 0, or 1 with the reason on stderr. Must run as root to see every
  * process's descriptors. */
 int exposure_report(int lo, int hi);

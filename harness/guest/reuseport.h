@@ -5,7 +5,7 @@
 #ifndef PORTCHECK_REUSEPORT_H
 #define PORTCHECK_REUSEPORT_H
 
-/* Prints KEY=VALUE lines on stdout (docs/protocol.md, "reuseport"); the
+/* Prints KEY=VALUE lines on stdout (docs/protocol.md, "One-shot probes"); the
  * exit status: 0 when every attempt was made, 1 when one could not be. */
 int reuseport_probe(int port);
 
