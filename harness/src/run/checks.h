@@ -13,8 +13,8 @@
 
 struct check {
     char what[48];   /* "sysctl", "tcp4:80", "boot_id", "run:install" */
-    char expect[48];
-    char got[64];
+    char expect[80];
+    char got[96]; /* what the kernel or a client said, cut here */
     bool ok;
 };
 

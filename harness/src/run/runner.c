@@ -423,6 +423,8 @@ static bool step_run(struct runner *r, const struct step *st, struct checks *che
         return false;
     for (size_t i = 0; i < STEP_MAX_EXPECT && st->expect_lines[i]; i++) {
         const char *eq = strchr(st->expect_lines[i], '=');
+        if (!eq) /* tests/unit/test_scenarios.c rules this out for the table */
+            return fail(r, "expect line \"%s\" is not KEY=VALUE", st->expect_lines[i]);
         cleanup_free char *key = xasprintf("%.*s", (int)(eq - st->expect_lines[i]), st->expect_lines[i]);
         cleanup_free char *got = line_value(ran.output, key);
         cleanup_free char *what = xasprintf("%s:%s", st->label, key);
@@ -529,6 +531,8 @@ static bool step_exposure(struct runner *r, const struct step *st, struct checks
     guest_msg_free(&ran);
     for (size_t i = 0; i < STEP_MAX_EXPECT && st->expect_lines[i]; i++) {
         const char *eq = strchr(st->expect_lines[i], '=');
+        if (!eq) /* tests/unit/test_scenarios.c rules this out for the table */
+            return fail(r, "expect line \"%s\" is not KEY=VALUE", st->expect_lines[i]);
         cleanup_free char *key = xasprintf("%.*s", (int)(eq - st->expect_lines[i]), st->expect_lines[i]);
         cleanup_free char *got = exposure_lookup(r->exposure, key);
         cleanup_free char *what = xasprintf("exposure:%s", key);
