@@ -20,8 +20,9 @@ void report_render_md(json_t *report, FILE *out);
 void report_render_junit(json_t *report, FILE *out);
 void report_render_html(json_t *report, FILE *out);
 
-/* report.md's "Objections, measured" and exposure tables (report_objections.c). */
+/* "Objections, measured" and the exposure tables (report_objections.c). */
 void report_objections_md(json_t *report, FILE *out);
+void report_objections_html(json_t *report, FILE *out);
 
 /* TAP lines for one image's run, numbered from *counter. */
 void report_tap_run(json_t *run, FILE *out, int *counter);

@@ -421,6 +421,7 @@ void report_render_html(json_t *report, FILE *out)
     json_array_foreach(json_object_get(report, "runs"), i, run)
         image_section(run, i, out);
     negative_controls(report, out);
+    report_objections_html(report, out);
     security(out);
     fputs("<h2 id=\"reproduce\">Reproduce</h2>\n<pre>", out);
     report_xml_text(out, report_str(report, "command"));
