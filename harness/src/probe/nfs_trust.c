@@ -92,57 +92,61 @@ static bool reaches_self(const char *client, const char *hostname, bool live)
     return live && own_interface_in(client);
 }
 
-static void scan_exports(const char *root, const char *path, const char *hostname, struct nfs_trust_scan *out)
+/* Calls each(FILE, LINE, text) for every line of ROOT/path (when it exists),
+ * the comment after # cut off. */
+struct line_ctx {
+    const char *hostname;
+    bool live; /* ROOT is the running machine */
+    struct nfs_trust_scan *out;
+};
+typedef void (*line_fn)(const char *file, unsigned n, char *line, const struct line_ctx *ctx);
+
+static void each_line(const char *root, const char *path, line_fn each, const struct line_ctx *ctx)
 {
-    cleanup_free char *file = xasprintf("%s%s", strcmp(root, "/") == 0 ? "" : root, path);
+    cleanup_free char *file = xasprintf("%s%s", ctx->live ? "" : root, path);
     cleanup_file FILE *f = fopen(file, "re");
     char line[4096];
     unsigned n = 0;
     if (!f)
         return;
     while (fgets(line, sizeof line, f)) {
-        n++;
         line[strcspn(line, "#\n")] = '\0';
-        char *save = NULL, *dir = strtok_r(line, " \t", &save);
-        if (!dir)
+        each(file, ++n, line, ctx);
+    }
+}
+
+/* exports(5): "DIR [-DEFAULTS] CLIENT[(OPTIONS)] ..." */
+static void export_line(const char *file, unsigned n, char *line, const struct line_ctx *ctx)
+{
+    char *save = NULL, *dir = strtok_r(line, " \t", &save);
+    if (!dir)
+        return;
+    char defaults[1024] = "";
+    for (char *spec = strtok_r(NULL, " \t", &save); spec; spec = strtok_r(NULL, " \t", &save)) {
+        if (spec[0] == '-') { /* "-ro,sec=sys": the line's defaults */
+            snprintf(defaults, sizeof defaults, "%s", spec + 1);
             continue;
-        char defaults[1024] = "";
-        for (char *spec = strtok_r(NULL, " \t", &save); spec; spec = strtok_r(NULL, " \t", &save)) {
-            if (spec[0] == '-') { /* "-ro,sec=sys": the line's defaults (exports(5)) */
-                snprintf(defaults, sizeof defaults, "%s", spec + 1);
-                continue;
-            }
-            char *paren = strchr(spec, '(');
-            cleanup_free char *client = xasprintf("%.*s", (int)(paren ? (size_t)(paren - spec) : strlen(spec)), spec);
-            cleanup_free char *opts = xasprintf("%s,%s", defaults, paren ? paren + 1 : "");
-            if (allows_sys(opts) && !has_option(opts, "insecure") &&
-                reaches_self(client, hostname, strcmp(root, "/") == 0)) {
-                cleanup_free char *what = xasprintf("%s %s", dir, spec);
-                add(out, NFS_TRUST_EXPORT, file, n, what);
-            }
+        }
+        char *paren = strchr(spec, '(');
+        cleanup_free char *client = xasprintf("%.*s", (int)(paren ? (size_t)(paren - spec) : strlen(spec)), spec);
+        cleanup_free char *opts = xasprintf("%s,%s", defaults, paren ? paren + 1 : "");
+        if (allows_sys(opts) && !has_option(opts, "insecure") && reaches_self(client, ctx->hostname, ctx->live)) {
+            cleanup_free char *what = xasprintf("%s %s", dir, spec);
+            add(ctx->out, NFS_TRUST_EXPORT, file, n, what);
         }
     }
 }
 
-static void scan_mounts(const char *root, const char *path, struct nfs_trust_scan *out)
+/* fstab(5) and /proc/mounts: "SPEC DIR TYPE OPTIONS ..." */
+static void mount_line(const char *file, unsigned n, char *line, const struct line_ctx *ctx)
 {
-    cleanup_free char *file = xasprintf("%s%s", strcmp(root, "/") == 0 ? "" : root, path);
-    cleanup_file FILE *f = fopen(file, "re");
-    char line[4096];
-    unsigned n = 0;
-    if (!f)
+    char spec[1024], dir[1024], type[32], opts[2048] = "";
+    if (sscanf(line, "%1023s %1023s %31s %2047s", spec, dir, type, opts) < 3)
         return;
-    while (fgets(line, sizeof line, f)) {
-        char spec[1024], dir[1024], type[32], opts[2048] = "";
-        n++;
-        line[strcspn(line, "#\n")] = '\0';
-        if (sscanf(line, "%1023s %1023s %31s %2047s", spec, dir, type, opts) < 3)
-            continue;
-        if ((strcmp(type, "nfs") != 0 && strcmp(type, "nfs4") != 0) || !allows_sys(opts))
-            continue;
-        cleanup_free char *what = xasprintf("%s on %s (%s, %s)", spec, dir, type, opts[0] ? opts : "defaults");
-        add(out, NFS_TRUST_MOUNT, file, n, what);
-    }
+    if ((strcmp(type, "nfs") != 0 && strcmp(type, "nfs4") != 0) || !allows_sys(opts))
+        return;
+    cleanup_free char *what = xasprintf("%s on %s (%s, %s)", spec, dir, type, opts[0] ? opts : "defaults");
+    add(ctx->out, NFS_TRUST_MOUNT, file, n, what);
 }
 
 static int compare_names(const void *a, const void *b)
@@ -152,9 +156,10 @@ static int compare_names(const void *a, const void *b)
 
 void nfs_trust_scan(const char *root, const char *hostname, struct nfs_trust_scan *out)
 {
+    const struct line_ctx ctx = {.hostname = hostname, .live = strcmp(root, "/") == 0, .out = out};
     out->n = 0;
-    scan_exports(root, "/etc/exports", hostname, out);
-    cleanup_free char *dir = xasprintf("%s/etc/exports.d", strcmp(root, "/") == 0 ? "" : root);
+    each_line(root, "/etc/exports", export_line, &ctx);
+    cleanup_free char *dir = xasprintf("%s/etc/exports.d", ctx.live ? "" : root);
     DIR *d = opendir(dir);
     if (d) {
         struct dirent *e;
@@ -168,10 +173,10 @@ void nfs_trust_scan(const char *root, const char *hostname, struct nfs_trust_sca
         closedir(d);
         qsort(names, nn, sizeof *names, compare_names);
         for (size_t i = 0; i < nn; i++) {
-            scan_exports(root, names[i], hostname, out);
+            each_line(root, names[i], export_line, &ctx);
             free(names[i]);
         }
     }
-    scan_mounts(root, "/etc/fstab", out);
-    scan_mounts(root, "/proc/mounts", out);
+    each_line(root, "/etc/fstab", mount_line, &ctx);
+    each_line(root, "/proc/mounts", mount_line, &ctx);
 }
