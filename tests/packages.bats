@@ -182,6 +182,9 @@ shared_block() { sed -n '/^# >>> unprivileged-ports shared block >>>$/,/^# <<< u
     grep -Eq '\b22\b' "$CONF"
     grep -Eq '\b631\b' "$CONF"
     grep -qi 'namespace' "$CONF"
+    # The measured NFS finding (scenario nfs-secure-export) and its way out.
+    grep -q 'NFS export' "$CONF"
+    grep -q 'sec=krb5' "$CONF"
 }
 
 # --- versions and metadata -------------------------------------------------
@@ -209,6 +212,9 @@ shared_block() { sed -n '/^# >>> unprivileged-ports shared block >>>$/,/^# <<< u
     [[ "$output" == *"80-1023"* ]]
     [[ "$output" == *"before the real"* ]]
     [[ "$output" == *"/dev/null /etc/sysctl.d/$CONF_NAME"* ]]
+    [[ "$output" == *"NFS export"*"sec=krb5"* ]]
+    run rpm -qp --qf '%{DESCRIPTION}' "$RPM"
+    [[ "$output" == *"NFS export"*"sec=krb5"* ]]
 }
 
 # --- payload ---------------------------------------------------------------
