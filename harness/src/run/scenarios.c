@@ -78,6 +78,21 @@ enum { KERNEL_DEFAULT = 1024, POLICY = 80 };
               NULL},                                                                                             \
      .expect_lines = {"verdict=" verdict}, .observe = {"log"}}
 
+/* portuser's nginx (a lingering user service on 80 and 443) and what its
+ * bind of 80 got this boot, from its own words in the journal. */
+#define USER_WEB "runuser -u portuser -- env XDG_RUNTIME_DIR=/run/user/1000 systemctl --user "
+#define USER_BIND_80(lbl, state_, bind_)                                                                         \
+    {.kind = STEP_RUN, .label = (lbl),                                                                           \
+     .argv = {"sh", "-c",                                                                                        \
+              "for i in $(seq 240); do s=$(" USER_WEB "is-active portcheck-web.service); "                       \
+              "case $s in active|failed) break;; esac; sleep 0.5; done; echo \"state=$s\"; "                    \
+              "l=$(journalctl -b --no-pager -o cat _SYSTEMD_USER_UNIT=portcheck-web.service | "                  \
+              "grep -m1 ':80 failed'); printf 'said=%s\\n' \"$l\"; "                                            \
+              "case \"$l\" in *'(98: Address already in use)'*) echo bind=EADDRINUSE;; *) echo bind=none;; esac",   \
+              NULL},                                                                                             \
+     .expect_lines = {"state=" state_, "bind=" bind_}, .observe = {"said"}}
+#define HOLD_UNITS "/etc/systemd/system/portcheck-hold"
+
 /* The table is in run order. Scenarios with `after` continue the VM the
  * named scenario left behind; asked for alone, their predecessors run first
  * (unreported) to reach the same state. */
@@ -315,6 +330,32 @@ const struct scenario scenarios[] = {
                   {.kind = STEP_EXPOSURE,
                    .expect_lines = {"tcp4:80=0 nginx.service", "service:http/80/tcp=EADDRINUSE",
                                     "service:https/443/tcp=ok", "service:sunrpc/111/tcp=EADDRINUSE"}}},
+    },
+    {
+        .name = "squat-before-service",
+        .summary = "The squatting risk, measured: with the package a lingering user's nginx takes 80 at boot, and "
+                   "the system's nginx then fails to start with EADDRINUSE in its journal. The mitigation: a "
+                   "systemd .socket unit holding 80 (PID 1 binds it at sockets.target, before any user manager): "
+                   "the user's bind of 80 gets EADDRINUSE on each of 3 reboots.",
+        .needs_package = true,
+        .boot = {.target = "multi-user.target", .mem_mb = 768},
+        .steps = {{.kind = STEP_INSTALL}, RUN("enable-linger", "loginctl", "enable-linger", "portuser"),
+                  USER_BIND_80("user-first", "active", "none"),
+                  {.kind = STEP_RUN, .label = "system-nginx",
+                   .argv = {"sh", "-c",
+                            "systemctl start nginx.service; echo \"exit=$?\"; l=$(journalctl -b --no-pager -o cat "
+                            "-u nginx.service | grep -m1 'Address already in use'); printf 'said=%s\\n' \"$l\"; "
+                            "case \"$l\" in *'(98: Address already in use)'*) echo bind=EADDRINUSE;; "
+                            "*) echo bind=none;; esac",
+                            NULL},
+                   .expect_lines = {"bind=EADDRINUSE"}, .observe = {"said", "exit"}},
+                  SH("hold-80-in-pid1",
+                     "set -e; printf '[Socket]\\nListenStream=80\\n\\n[Install]\\nWantedBy=sockets.target\\n' > "
+                     HOLD_UNITS ".socket; printf '[Service]\\nExecStart=/bin/true\\n' > " HOLD_UNITS ".service; "
+                     "systemctl daemon-reload; systemctl enable portcheck-hold.socket"),
+                  REBOOT, USER_BIND_80("held-1", "failed", "EADDRINUSE"), REBOOT,
+                  USER_BIND_80("held-2", "failed", "EADDRINUSE"), REBOOT,
+                  USER_BIND_80("held-3", "failed", "EADDRINUSE")},
     },
 };
 
