@@ -91,6 +91,14 @@ load report_lookup
     grep -q '^| 80 | tcp4 | ' "$VM_OUT/good/report.md"
 }
 
+@test "squat-before-service: the user's nginx takes 80 and the system's fails; a PID 1 socket on 80 wins 3 reboots" {
+    [ "$(status_of good squat-before-service)" = pass ]
+    [ "$(got_of good squat-before-service user-first:state)" = active ]
+    [ "$(got_of good squat-before-service system-nginx:bind)" = EADDRINUSE ]
+    [ "$(gots_of good squat-before-service boot_id)" = "changed,changed,changed" ]
+    for n in 1 2 3; do [ "$(got_of good squat-before-service held-$n:bind)" = EADDRINUSE ]; done
+}
+
 @test "report.html is written beside the other reports" {
     [ -s "$VM_OUT/good/report.html" ]
     grep -q 'debian-bookworm' "$VM_OUT/good/report.html"

@@ -25,11 +25,22 @@ struct objection {
 static const struct objection objections[] = {
     {
         .objection = "A local user can take a free port in 80-1023 before the service meant for it starts.",
+        .scenario = "squat-before-service",
+        .without_note = "not run without the package; there the user's bind of 80 gets EACCES "
+                        "(scenario user-service-http)",
+        .with = {{"system nginx after the user's took 80", "system-nginx:said"},
+                 {"user's nginx with PID 1's .socket on 80, reboot 1", "held-1:said"},
+                 {"reboot 3", "held-3:said"}},
+        .mitigation = "Let PID 1 hold the port: a systemd .socket unit (ListenStream=) binds at sockets.target, "
+                      "before any user session; or opt out (/etc/sysctl.d/30-unprivileged-ports.conf -> /dev/null).",
+    },
+    {
+        .objection = "Multi-user hosts: every free port in 80-1023 is open to every local user.",
         .scenario = "exposure",
         .without_note = "not run without the package; there every unprivileged bind below 1024 gets EACCES "
                         "(scenario baseline)",
-        .mitigation = "Let PID 1 hold the port: a systemd .socket unit (ListenStream=) binds at sockets.target, "
-                      "before any user session; or opt out (/etc/sysctl.d/30-unprivileged-ports.conf -> /dev/null).",
+        .mitigation = "Opt out on hosts whose users must not run services there (the opt-out file); services "
+                      "that need their port held can use a .socket unit.",
     },
     {
         .objection = "A local user can join or steal a port a root service already holds (SO_REUSEPORT).",
