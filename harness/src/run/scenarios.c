@@ -355,7 +355,9 @@ const struct scenario scenarios[] = {
                      "systemctl daemon-reload; systemctl enable portcheck-hold.socket"),
                   REBOOT, USER_BIND_80("held-1", "failed", "EADDRINUSE"), REBOOT,
                   USER_BIND_80("held-2", "failed", "EADDRINUSE"), REBOOT,
-                  USER_BIND_80("held-3", "failed", "EADDRINUSE")},
+                  USER_BIND_80("held-3", "failed", "EADDRINUSE"),
+                  /* Who holds 80 then: PID 1 alone, on [::]:80 (dual-stack), as root. */
+                  {.kind = STEP_EXPOSURE, .expect_lines = {"tcp6:80=0 init.scope"}}},
     },
 };
 
