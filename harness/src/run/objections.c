@@ -54,7 +54,7 @@ static const struct objection objections[] = {
         .objection = "Trust in a source port below 1024 (NFS `secure`, rsh): a local user can now send requests "
                      "from such a port with forged AUTH_SYS ids.",
         .scenario = "nfs-secure-export",
-        .mitigation = "On multi-user NFS clients keep 1024 (the opt-out file), or use sec=krb5 on the export.",
+        .mitigation = "On NFS servers and clients with local users keep 1024 (the opt-out file), or use sec=krb5.",
         .without = {{"nfs-cat", "nfs-cat-without:said"}, {"rpc.mountd", "mountd-without:log"}},
         .with = {{"nfs-cat", "nfs-cat-with:said"}, {"rpc.mountd", "mountd-with:log"}},
     },
@@ -157,7 +157,9 @@ json_t *objections_json(json_t *runs)
                 continue;
             const char *status = json_string_value(json_object_get(sc, "status"));
             json_t *table = json_object_get(sc, "exposure");
-            char *without = o->without_note ? xstrdup(o->without_note) : render(sc, o->without), *with = table ? exposure_sentence(table) : render(sc, o->with);
+            /* The exposure table stands for "with" where the row names nothing else. */
+            char *without = o->without_note ? xstrdup(o->without_note) : render(sc, o->without);
+            char *with = table && !o->with[0].caption ? exposure_sentence(table) : render(sc, o->with);
             json_array_append_new(measured, json_pack("{s:s, s:s, s:s, s:s}", "image",
                                                       json_string_value(json_object_get(run, "image")), "status",
                                                       status ? status : "", "without", without, "with", with));
