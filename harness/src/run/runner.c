@@ -423,8 +423,10 @@ static bool step_run(struct runner *r, const struct step *st, struct checks *che
         return false;
     for (size_t i = 0; i < STEP_MAX_EXPECT && st->expect_lines[i]; i++) {
         const char *eq = strchr(st->expect_lines[i], '=');
-        if (!eq) /* tests/unit/test_scenarios.c rules this out for the table */
+        if (!eq) { /* tests/unit/test_scenarios.c rules this out for the table */
+            guest_msg_free(&ran);
             return fail(r, "expect line \"%s\" is not KEY=VALUE", st->expect_lines[i]);
+        }
         cleanup_free char *key = xasprintf("%.*s", (int)(eq - st->expect_lines[i]), st->expect_lines[i]);
         cleanup_free char *got = line_value(ran.output, key);
         cleanup_free char *what = xasprintf("%s:%s", st->label, key);
