@@ -79,13 +79,14 @@ enum { KERNEL_DEFAULT = 1024, POLICY = 80 };
      .expect_lines = {"verdict=" verdict}, .observe = {"log"}}
 
 /* portuser's nginx (a lingering user service on 80 and 443) and what its
- * bind of 80 got this boot, from its own words in the journal. */
+ * bind of 80 got this boot, from its own words in the journal. Waits for
+ * the state wanted: nginx stays active for a while retrying a failed bind. */
 #define USER_WEB "runuser -u portuser -- env XDG_RUNTIME_DIR=/run/user/1000 systemctl --user "
 #define USER_BIND_80(lbl, state_, bind_)                                                                         \
     {.kind = STEP_RUN, .label = (lbl),                                                                           \
      .argv = {"sh", "-c",                                                                                        \
               "for i in $(seq 240); do s=$(" USER_WEB "is-active portcheck-web.service); "                       \
-              "case $s in active|failed) break;; esac; sleep 0.5; done; echo \"state=$s\"; "                    \
+              "[ \"$s\" = " state_ " ] && break; sleep 0.5; done; echo \"state=$s\"; "                             \
               "l=$(journalctl -b --no-pager -o cat _SYSTEMD_USER_UNIT=portcheck-web.service | "                  \
               "grep -m1 ':80 failed'); printf 'said=%s\\n' \"$l\"; "                                            \
               "case \"$l\" in *'(98: Address already in use)'*) echo bind=EADDRINUSE;; *) echo bind=none;; esac",   \
