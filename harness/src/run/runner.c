@@ -516,7 +516,12 @@ static bool step_exposure(struct runner *r, const struct step *st, struct checks
     struct guest_msg ran;
     if (!guest_run_as(r, "exposure", NULL, argv, 0, checks, &ran))
         return false;
+    /* stdout and stderr come together: the table is the last line that is
+     * a JSON object, whatever the agent logged before it. */
     char *out = ran.output;
+    for (char *line = ran.output; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+        if (*line == '{')
+            out = line;
     out[strcspn(out, "\n")] = '\0';
     json_error_t jerr;
     json_t *in = json_loads(out, JSON_REJECT_DUPLICATES, &jerr);
