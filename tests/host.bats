@@ -283,3 +283,44 @@ json() {
     [ "$status" -eq 0 ]
     jq -e '.schema == 1 and (.advice | length > 0) and (.value | type == "number")' <<<"$output"
 }
+
+# nfs_tree NAME: the vendor file, an export to this machine with the default
+# sec=sys and secure, exports that do not trust a reserved port (krb5,
+# insecure, another host), and NFS mounts with sec=sys and with krb5.
+nfs_tree() {
+    local r
+    r=$(vendor_tree "$1")
+    mkdir -p "$r/proc"
+    printf '%s\n' '/srv/share 127.0.0.1(ro,secure,root_squash,no_subtree_check)' '/srv/k 127.0.0.1(ro,sec=krb5)' \
+        '/srv/i localhost(ro,insecure)' '/srv/o 192.0.2.7(ro)' > "$r/etc/exports"
+    printf '%s\n' 'srv:/home /home nfs4 rw,sec=sys 0 0' 'srv:/k /k nfs sec=krb5p 0 0' '/dev/vda / ext4 defaults 0 1' \
+        > "$r/etc/fstab"
+    printf '%s\n' 'srv:/data /data nfs rw,vers=3,sec=sys,addr=192.0.2.9 0 0' > "$r/proc/mounts"
+    echo "$r"
+}
+
+@test "host, value 80: an NFS export with sec=sys and secure to this machine is warned about, with the mitigation" {
+    r=$(nfs_tree nfs-export)
+    host_like 80 --root "$r" --json
+    [ "$status" -eq 0 ]
+    [ "$(json '[.warnings[] | select(.kind == "nfs-export") | .where] | join(" ")')" = "$r/etc/exports:1" ]
+    [[ "$(json '.warnings[] | select(.kind == "nfs-export") | .text')" == *"sec=krb5 on the export, or keep 1024 here"* ]]
+}
+
+@test "host, value 80: NFS mounts with sec=sys (fstab and /proc/mounts) are warned about, krb5 ones are not" {
+    r=$(nfs_tree nfs-mount)
+    host_like 80 --root "$r"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Warning: $r/etc/fstab:1 mounts srv:/home on /home"*"Mitigation: sec=krb5, or keep 1024"* ]]
+    [[ "$output" == *"Warning: $r/proc/mounts:1 mounts srv:/data on /data"* ]]
+    [ "$(grep -c '^Warning:' <<<"$output")" -eq 3 ]
+    [[ "$output" != *"/k "* ]]
+}
+
+@test "host, value 1024 and nothing configured: the same NFS trees give no warning (the trust still holds)" {
+    r=$(tree nfs-closed)
+    cp "$(nfs_tree nfs-src)/etc/exports" "$r/etc/exports"
+    host_like 1024 --root "$r" --json
+    [ "$status" -eq 0 ]
+    [ "$(json '.warnings | length')" = 0 ]
+}

@@ -204,6 +204,9 @@ shell_lines() { grep -Ev '^[[:space:]]*(#|$)' "$1"; }
     grep -Eq '\b22\b' "$CONF"
     grep -Eq '\b631\b' "$CONF"
     grep -qi 'namespace' "$CONF"
+    # The measured NFS finding (scenario nfs-secure-export) and its way out.
+    grep -q 'NFS export' "$CONF"
+    grep -q 'sec=krb5' "$CONF"
 }
 
 # --- the release tarball and the source packages ---------------------------
@@ -398,6 +401,9 @@ assert c["include"] == ["https://salsa.debian.org/salsa-ci-team/pipeline/raw/mas
     [[ "$output" == *"80-1023"* ]]
     [[ "$output" == *"before the real"* ]]
     [[ "$output" == *"/dev/null /etc/sysctl.d/$CONF_NAME"* ]]
+    [[ "$output" == *"NFS export"*"sec=krb5"* ]]
+    run rpm -qp --qf '%{DESCRIPTION}' "$RPM"
+    [[ "$output" == *"NFS export"*"sec=krb5"* ]]
 }
 
 # --- payload ---------------------------------------------------------------

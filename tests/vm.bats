@@ -21,7 +21,7 @@ setup_file() {
     echo "$rc" > "$VM_OUT/good.rc"
     accel=$(jq -r '.runs[0].accel // "auto"' "$VM_OUT/good/report.json" 2>/dev/null || echo auto)
     "$PORTCHECK" run --image debian-bookworm --accel "$accel" \
-        --scenario baseline,install,reboot,cold-boot,user-service-http,toolbox-host-netns \
+        --scenario baseline,install,reboot,cold-boot,user-service-http,toolbox-host-netns,nfs-secure-export \
         --package out/broken/unprivileged-ports_0.1.0_all.deb --out "$VM_OUT/broken" > "$VM_OUT/broken.log" 2>&1 && rc=0 || rc=$?
     echo "$rc" > "$VM_OUT/broken.rc"
 }
@@ -69,6 +69,40 @@ load procs
     [ "$(got_of good nspawn-boot nspawn-with-package:tcp4:80)" = ok ]
     [ "$(got_of good podman-publish run:publish-refused)" != "exit 0" ]
     [ "$(got_of good podman-publish http:80)" = "portcheck container ok" ]
+}
+
+@test "reuseport-hijack: root's SO_REUSEPORT port 80 is refused to a user, EACCES without the package, EADDRINUSE with it" {
+    [ "$(status_of good reuseport-hijack)" = pass ]
+    [ "$(got_of good reuseport-hijack reuseport-without:user-tcp)" = EACCES ]
+    [ "$(got_of good reuseport-hijack reuseport-with:user-tcp)" = EADDRINUSE ]
+    [ "$(got_of good reuseport-hijack reuseport-with:user-udp)" = EADDRINUSE ]
+    [ "$(got_of good reuseport-hijack reuseport-with:user-free-tcp)" = ok ]
+    [ "$(got_of good reuseport-hijack reuseport-8080:user-tcp)" = EADDRINUSE ]
+}
+
+@test "nfs-secure-export (the finding): secure refuses the user without the package; with it nfs-cat reads the file" {
+    [ "$(status_of good nfs-secure-export)" = pass ]
+    [ "$(got_of good nfs-secure-export nfs-cat-without:read)" = refused ]
+    [ "$(got_of good nfs-secure-export mountd-without:verdict)" = illegal-port ]
+    [ "$(got_of good nfs-secure-export nfs-cat-with:read)" = the-file ]
+    [ "$(got_of good nfs-secure-export mountd-with:verdict)" = authenticated ]
+    run -0 jq -e '.objections[] | select(.scenario == "nfs-secure-export") | .measured[0].with | contains("portcheck nfs secret")' "$VM_OUT/good/report.json"
+}
+
+@test "exposure: the table names root's nginx on 80 and the names any user may bind; report.md shows it" {
+    [ "$(status_of good exposure)" = pass ]
+    [ "$(got_of good exposure exposure:tcp4:80)" = "0 nginx.service" ]
+    run -0 jq -e '.runs[0].scenarios[] | select(.name == "exposure") | .exposure | (.services.ok | index("https/443/tcp")) and (.listen | length) >= 1' "$VM_OUT/good/report.json"
+    grep -q '^## Objections, measured' "$VM_OUT/good/report.md"
+    grep -q '^| 80 | tcp4 | ' "$VM_OUT/good/report.md"
+}
+
+@test "squat-before-service: the user's nginx takes 80 and the system's fails; a PID 1 socket on 80 wins 3 reboots" {
+    [ "$(status_of good squat-before-service)" = pass ]
+    [ "$(got_of good squat-before-service user-first:state)" = active ]
+    [ "$(got_of good squat-before-service system-nginx:bind)" = EADDRINUSE ]
+    [ "$(gots_of good squat-before-service boot_id)" = "changed,changed,changed" ]
+    for n in 1 2 3; do [ "$(got_of good squat-before-service held-$n:bind)" = EADDRINUSE ]; done
 }
 
 @test "report.html is written beside the other reports" {
@@ -123,6 +157,11 @@ load procs
     [ "$(got_of broken toolbox-host-netns host-netns-with:tcp4:80)" = EACCES ]
     [ "$(got_of broken install sysctl)" = 1024 ]
     [ "$(got_of broken reboot tcp4:80)" = EACCES ]
+    # The NFS negative control: no file, no low source port, so `secure` still refuses the user.
+    [ "$(status_of broken nfs-secure-export)" = fail ]
+    [ "$(gots_of broken nfs-secure-export tcp4:1023)" = "EACCES,EACCES" ]
+    [ "$(got_of broken nfs-secure-export nfs-cat-with:read)" = refused ]
+    [ "$(got_of broken nfs-secure-export mountd-with:verdict)" = illegal-port ]
 }
 
 @test "no qemu process is left behind" {

@@ -7,7 +7,9 @@
 #include "facts.h"
 #include "fdio.h"
 #include "log.h"
+#include "exposure.h"
 #include "power.h"
+#include "reuseport.h"
 #include "text.h"
 
 #include <errno.h>
@@ -31,6 +33,8 @@ struct options {
     bool facts;
     bool dry_run_power;
     long reopen_s;
+    int reuseport_port;          /* --reuseport PORT, 0 when not asked */
+    int exposure_lo, exposure_hi; /* --exposure LO-HI, 0 when not asked */
 };
 
 static void usage(FILE *to)
@@ -38,6 +42,8 @@ static void usage(FILE *to)
     fprintf(to,
             "Usage: portcheck-agent [--channel PATH] [--reopen SECONDS] [--dry-run-power]\n"
             "       portcheck-agent --facts [--as-is]\n"
+            "       portcheck-agent --reuseport PORT\n"
+            "       portcheck-agent --exposure LO-HI\n"
             "\n"
             "Guest agent of the portcheck harness: talks the line protocol of\n"
             "docs/protocol.md over the virtio-serial port named " CHANNEL_PORT_NAME ".\n"
@@ -50,6 +56,11 @@ static void usage(FILE *to)
             "  --dry-run-power    answer reboot/poweroff with bye, then exit 0 (tests)\n"
             "  --facts            print one facts message (id 0) on stdout and exit\n"
             "  --as-is            bind without dropping privilege (the proof shows it)\n"
+            "  --reuseport PORT   as root: hold PORT (TCP, UDP) with SO_REUSEPORT, then\n"
+            "                     ask for the same as nobody; KEY=VALUE lines\n"
+            "  --exposure LO-HI   as root: sockets bound in LO..HI (uid, process, unit)\n"
+            "                     and the /etc/services names there nobody may bind;\n"
+            "                     one JSON line\n"
             "  --help             this text\n",
             DEFAULT_REOPEN_S);
 }
@@ -60,6 +71,20 @@ static void bad_usage(const char *problem)
     exit(2);
 }
 
+/* A port number 1..65535 from text; false when it is not one. */
+static bool parse_port(const char *text, int *port)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < 1 || v > 65535)
+        return false;
+    *port = (int)v;
+    return true;
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
@@ -68,6 +93,8 @@ static void parse_options(int argc, char **argv, struct options *o)
         { "as-is", no_argument, NULL, 'a' },
         { "dry-run-power", no_argument, NULL, 'd' },
         { "reopen", required_argument, NULL, 'r' },
+        { "reuseport", required_argument, NULL, 'u' },
+        { "exposure", required_argument, NULL, 'e' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -100,6 +127,17 @@ static void parse_options(int argc, char **argv, struct options *o)
                 bad_usage("--reopen needs a whole number of seconds from 0 to 86400");
             break;
         }
+        case 'u':
+            if (!parse_port(optarg, &o->reuseport_port) || o->reuseport_port == 65535)
+                bad_usage("--reuseport needs a port from 1 to 65534 (the next one is tried too)");
+            break;
+        case 'e': {
+            char lo[8], hi[8], extra;
+            if (sscanf(optarg, "%7[0-9]-%7[0-9]%c", lo, hi, &extra) != 2 || !parse_port(lo, &o->exposure_lo) ||
+                !parse_port(hi, &o->exposure_hi) || o->exposure_lo > o->exposure_hi)
+                bad_usage("--exposure needs a range LO-HI of ports from 1 to 65535, e.g. 80-1023");
+            break;
+        }
         case 'h':
             usage(stdout);
             exit(0);
@@ -118,6 +156,9 @@ static void parse_options(int argc, char **argv, struct options *o)
     }
     if (binds_keep_privilege && !o->facts)
         bad_usage("--as-is goes with --facts only");
+    if ((o->reuseport_port || o->exposure_lo) &&
+        (o->facts || o->channel || o->dry_run_power || (o->reuseport_port && o->exposure_lo)))
+        bad_usage("--reuseport and --exposure each go alone");
     if (o->facts && (o->channel || o->dry_run_power))
         bad_usage("--facts prints to stdout and takes no channel options");
 }
@@ -254,6 +295,10 @@ int main(int argc, char **argv)
     }
     if (o.facts)
         return facts_to_stdout();
+    if (o.reuseport_port)
+        return reuseport_probe(o.reuseport_port);
+    if (o.exposure_lo)
+        return exposure_report(o.exposure_lo, o.exposure_hi);
 
     channel_init(&ch, o.channel);
     if (channel_open(&ch, PORT_WAIT_MS, false) < 0)

@@ -38,8 +38,7 @@ static const struct {
 };
 static const int ports[PORTCHECK_N_BIND_PORTS] = PORTCHECK_BIND_PORTS;
 
-/* "ok" or the errno name of the step that failed. */
-static const char *try_bind(int family, int type, int port)
+const char *binds_try(int family, int type, int port)
 {
     struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
                                .sin_addr.s_addr = htonl(INADDR_ANY) };
@@ -123,7 +122,7 @@ static int clear_capability_sets(char *err, size_t errlen)
     return 0;
 }
 
-static int drop_privilege(char *err, size_t errlen)
+int binds_drop_privilege(char *err, size_t errlen)
 {
     uid_t ru, eu, su;
     gid_t rg, eg, sg;
@@ -185,7 +184,7 @@ static const struct {
 #define N_CAP_SETS (sizeof cap_sets / sizeof cap_sets[0])
 
 /* What the kernel says about this process, not what we think we did. */
-static json_t *read_proof(char *err, size_t errlen)
+json_t *binds_read_proof(char *err, size_t errlen)
 {
     char status[16384];
     char *uid, *gid, *groups, *nnp, *end;
@@ -253,7 +252,7 @@ static json_t *do_binds(void)
 
             snprintf(key, sizeof key, "%s:%d", protos[p].name, ports[i]);
             if (json_object_set_new(binds, key,
-                                    json_string(try_bind(protos[p].family, protos[p].type, ports[i]))) < 0) {
+                                    json_string(binds_try(protos[p].family, protos[p].type, ports[i]))) < 0) {
                 json_decref(binds);
                 return NULL;
             }
@@ -270,8 +269,8 @@ static void __attribute__((noreturn)) child_main(int fd)
     json_t *report = NULL, *proof = NULL, *binds = NULL;
     char *text;
 
-    if ((binds_keep_privilege || drop_privilege(err, sizeof err) == 0) &&
-        (proof = read_proof(err, sizeof err)) != NULL) {
+    if ((binds_keep_privilege || binds_drop_privilege(err, sizeof err) == 0) &&
+        (proof = binds_read_proof(err, sizeof err)) != NULL) {
         binds = do_binds();
         if (binds)
             report = json_pack("{s:o, s:o}", "proof", proof, "binds", binds);

@@ -9,6 +9,7 @@
 #include "cli/options.h"
 
 #include "probe/host_probe.h"
+#include "probe/nfs_trust.h"
 #include "probe/sysctl_d.h"
 #include "base/util.h"
 #include "common/constants.h"
@@ -44,12 +45,34 @@ struct diagnosis {
     char nobody_error[256];
     int unprivileged_80; /* an unprivileged process can bind 80: 1, 0, -1 unknown */
     char *advice;
+    struct nfs_trust_scan nfs; /* NFS trusting a reserved source port */
+    bool opened;               /* ports below 1024 are (or will be at boot) open to users */
 };
 
 static bool allowed(const char *result)
 {
     /* The kernel checks the privilege before whether the port is free. */
     return strcmp(result, "ok") == 0 || strcmp(result, "EADDRINUSE") == 0;
+}
+
+/* The name an export may use for this machine: ROOT/etc/hostname, or the
+ * running one's. NULL when neither says. */
+static char *machine_name(const char *root)
+{
+    cleanup_free char *path = xasprintf("%s/etc/hostname", strcmp(root, "/") == 0 ? "" : root);
+    char *name = read_file_text(path, 256);
+    if (name) {
+        name[strcspn(name, " \t\n")] = '\0';
+        if (name[0])
+            return name;
+        free(name);
+    }
+    char buf[256];
+    if (strcmp(root, "/") == 0 && gethostname(buf, sizeof buf) == 0 && buf[0]) {
+        buf[sizeof buf - 1] = '\0';
+        return xstrdup(buf);
+    }
+    return NULL;
 }
 
 static void gather(struct diagnosis *d)
@@ -77,6 +100,8 @@ static void gather(struct diagnosis *d)
         d->nobody_tested = host_try_bind_as(d->nobody_uid, d->nobody_gid, probe_ports, NPORTS, d->nobody_bind,
                                             d->nobody_error, sizeof d->nobody_error);
     }
+    cleanup_free char *hostname = machine_name(d->root);
+    nfs_trust_scan(d->root, hostname, &d->nfs);
     if (d->bind_cap != 1)
         d->unprivileged_80 = allowed(d->self_bind[0]);
     else if (d->nobody_tested)
@@ -236,6 +261,24 @@ static void print_file(const struct diagnosis *d, const struct sysctl_file *f, F
     }
 }
 
+/* The warning for one NFS finding, with its mitigation; NULL when ports
+ * below 1024 stay privileged here (then the trust still holds). */
+static char *nfs_warning(const struct diagnosis *d, const struct nfs_trust *t)
+{
+    if (!d->opened)
+        return NULL;
+    if (t->kind == NFS_TRUST_EXPORT)
+        return xasprintf("%s exports `%s` with sec=sys and secure to a client that includes this machine: with ports below 1024 "
+                         "open, any local user can send requests from such a port claiming any uid and read what "
+                         "that uid may (measured: scenario nfs-secure-export). Mitigation: sec=krb5 on the "
+                         "export, or keep 1024 here (ln -s /dev/null /etc/sysctl.d/" PACKAGE_FILE ")",
+                         t->where, t->what);
+    return xasprintf("%s mounts %s with sec=sys: its server trusts a source port below 1024, and with those "
+                     "ports open any local user here can send it requests claiming any uid. Mitigation: sec=krb5, "
+                     "or keep 1024 on this multi-user NFS client (ln -s /dev/null /etc/sysctl.d/" PACKAGE_FILE ")",
+                     t->where, t->what);
+}
+
 static void print_text(const struct diagnosis *d, FILE *out)
 {
     fputs("portcheck host: can an unprivileged process bind port 80 here?\n\n", out);
@@ -291,6 +334,11 @@ static void print_text(const struct diagnosis *d, FILE *out)
             : d->unprivileged_80 == 0 ? "an unprivileged process cannot bind 80 here"
                                       : "unknown whether an unprivileged process can bind 80 here",
             d->advice);
+    for (size_t i = 0; i < d->nfs.n; i++) {
+        cleanup_free char *w = nfs_warning(d, &d->nfs.v[i]);
+        if (w)
+            fprintf(out, "\nWarning: %s\n", w);
+    }
 }
 
 static json_t *str_or_null(const char *s)
@@ -337,7 +385,17 @@ static json_t *to_json(const struct diagnosis *d)
                            : json_null();
     json_t *unpriv = d->unprivileged_80 < 0 ? json_null() : json_boolean(d->unprivileged_80);
     json_t *netns_same = d->ns.same < 0 ? json_null() : json_boolean(d->ns.same);
-    return json_pack(
+    json_t *warnings = json_array();
+    for (size_t i = 0; i < d->nfs.n; i++) {
+        cleanup_free char *text = nfs_warning(d, &d->nfs.v[i]);
+        if (text)
+            json_array_append_new(warnings, json_pack("{s:s, s:s, s:s, s:s}", "kind",
+                                                      d->nfs.v[i].kind == NFS_TRUST_EXPORT ? "nfs-export"
+                                                                                            : "nfs-mount",
+                                                      "where", d->nfs.v[i].where, "what", d->nfs.v[i].what,
+                                                      "text", text));
+    }
+    json_t *j = json_pack(
         "{s:i, s:s, s:s, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:b}, s:{s:o, s:o, s:b}, s:s, s:o, s:o, s:o, "
         "s:{s:i, s:o}, s:o, s:o, s:o, s:s}",
         "schema", 1, "key", KEY, "root", d->root, "value", d->value >= 0 ? json_integer(d->value) : json_null(),
@@ -349,6 +407,11 @@ static json_t *to_json(const struct diagnosis *d)
         d->bind_cap < 0 ? json_null() : json_boolean(d->bind_cap), "binds", binds, "nobody_error",
         d->euid == 0 && !d->nobody_tested ? json_string(d->nobody_error) : json_null(), "unprivileged_can_bind_80",
         unpriv, "advice", d->advice);
+    if (j)
+        json_object_set_new(j, "warnings", warnings);
+    else
+        json_decref(warnings);
+    return j;
 }
 
 enum { HOST_ROOT = 1, HOST_JSON };
@@ -383,6 +446,9 @@ int cmd_host(int argc, char **argv)
         die_usage("host: --root '%s' is not an absolute path to a directory", d.root);
 
     gather(&d);
+    const struct sysctl_setting *w = winner(&d);
+    long configured = w ? number(w->value) : -1;
+    d.opened = (d.value >= 0 && d.value < 1024) || (configured >= 0 && configured < 1024);
     d.advice = advise(&d);
     int rc = 0;
     if (json) {

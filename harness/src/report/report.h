@@ -26,6 +26,10 @@ void report_render_html(json_t *report, FILE *out);
 void report_render_fedora_change(json_t *report, FILE *out);
 void report_render_debian_bug(json_t *report, FILE *out);
 
+/* "Objections, measured" and the exposure tables (report_objections.c). */
+void report_objections_md(json_t *report, FILE *out);
+void report_objections_html(json_t *report, FILE *out);
+
 /* TAP lines for one image's run, numbered from *counter. */
 void report_tap_run(json_t *run, FILE *out, int *counter);
 /* The images x scenarios table for the terminal. */

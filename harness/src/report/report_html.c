@@ -370,6 +370,7 @@ static void render(json_t *report, FILE *out)
     json_array_foreach(json_object_get(report, "runs"), i, run)
         image_section(run, i, out);
     prose(report, out);
+    report_objections_html(report, out);
     fputs("<h2 id=\"reproduce\">Reproduce</h2>\n<pre>", out);
     report_xml_text(out, report_str(report, "command"));
     fputs("</pre>\n<p class=\"meta\">accelerator choice: ", out);

@@ -275,6 +275,7 @@ static void render(json_t *report, FILE *out)
     json_array_foreach(json_object_get(report, "runs"), i, run)
         image_details(run, out);
     prose(report, out);
+    report_objections_md(report, out);
     fputs("## Reproduce\n\n", out);
     md_fence(out, report_str(report, "command"));
     fputs("\nportcheck ", out);

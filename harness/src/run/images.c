@@ -50,6 +50,25 @@ bool image_check(const char *images_dir, const char *name, char *err, size_t err
     return ok;
 }
 
+/* The recipe's packages as " a b c " (spaces around each, for word
+ * lookups); images built before image.json listed them give " ". */
+static char *recipe_packages(json_t *list)
+{
+    size_t i, len = 2;
+    json_t *p;
+    json_array_foreach(list, i, p)
+        if (json_is_string(p))
+            len += strlen(json_string_value(p)) + 1;
+    char *out = xcalloc(len + 1, 1);
+    out[0] = ' ';
+    json_array_foreach(list, i, p)
+        if (json_is_string(p)) {
+            strcat(out, json_string_value(p));
+            strcat(out, " ");
+        }
+    return out;
+}
+
 static char *json_str(json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);
@@ -103,6 +122,7 @@ void image_prepare(const char *images_dir, const char *name, struct image_info *
     info->cmdline = json_str(o, "cmdline");
     info->recipe_hash = json_str(o, "recipe_hash");
     info->container_tree = json_is_true(json_object_get(o, "container_tree"));
+    info->packages = recipe_packages(json_object_get(o, "packages"));
     info->pvh_kernel = json_is_string(json_object_get(json_object_get(o, "files"), "pvh_kernel"));
     json_t *bs = json_object_get(o, "build_seconds");
     info->build_seconds = json_is_number(bs) ? json_number_value(bs) : 0;
@@ -143,7 +163,7 @@ void image_info_free(struct image_info *info)
 {
     char **fields[] = {&info->name, &info->dir, &info->distro, &info->suite, &info->init, &info->package_format,
                        &info->kernel, &info->os, &info->cmdline, &info->recipe_hash, &info->skip_reason,
-                       &info->error};
+                       &info->error, &info->packages};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         free(*fields[i]);
         *fields[i] = NULL;

@@ -12,6 +12,7 @@
 
 struct image_info {
     char *name, *dir, *distro, *suite, *init, *package_format, *kernel, *os, *cmdline, *recipe_hash;
+    char *packages; /* the recipe's extra packages, " a b c " */
     double build_seconds;
     bool container_tree; /* the image holds the container scenarios' tree */
     bool pvh_kernel;     /* it has vmlinux, the same kernel uncompressed (vm-images/extract-vmlinux) */

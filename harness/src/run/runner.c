@@ -54,6 +54,8 @@ struct runner {
     enum wait_status ended_by; /* how the last failed wait ended, WAIT_MSG if none did */
     char *console_log;
     char *label; /* the image, and which of its VMs at once, for progress lines */
+    json_t *observed; /* the current scenario's observations: "label:KEY" -> value */
+    json_t *exposure; /* the current scenario's exposure table, or NULL */
 };
 
 /* build-image always records init; none recorded means the default, systemd. */
@@ -400,6 +402,158 @@ static bool guest_run(struct runner *r, const char *label, const char *const *ar
     return guest_run_as(r, label, NULL, argv, expect_exit, checks, NULL);
 }
 
+/* The value of the last "KEY=..." line of output, or NULL (free it). */
+static char *line_value(const char *output, const char *key)
+{
+    size_t klen = strlen(key);
+    char *found = NULL;
+    for (const char *line = output; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+        if (strncmp(line, key, klen) != 0 || line[klen] != '=')
+            continue;
+        const char *v = line + klen + 1;
+        free(found);
+        found = xasprintf("%.*s", (int)strcspn(v, "\r\n"), v);
+    }
+    return found;
+}
+
+/* A command whose output is judged line by line: each expected KEY=VALUE is
+ * a check, each observed KEY is recorded for the report as printed. */
+static bool step_run(struct runner *r, const struct step *st, struct checks *checks)
+{
+    struct guest_msg ran;
+    int expect = st->expect_failure ? EXPECT_NONZERO : st->expect_exit;
+    if (!st->expect_lines[0] && !st->observe[0])
+        return guest_run_as(r, st->label, st->user, st->argv, expect, checks, NULL);
+    if (!guest_run_as(r, st->label, st->user, st->argv, expect, checks, &ran))
+        return false;
+    for (size_t i = 0; i < STEP_MAX_EXPECT && st->expect_lines[i]; i++) {
+        const char *eq = strchr(st->expect_lines[i], '=');
+        if (!eq) { /* tests/unit/test_scenarios.c rules this out for the table */
+            guest_msg_free(&ran);
+            return fail(r, "expect line \"%s\" is not KEY=VALUE", st->expect_lines[i]);
+        }
+        cleanup_free char *key = xasprintf("%.*s", (int)(eq - st->expect_lines[i]), st->expect_lines[i]);
+        cleanup_free char *got = line_value(ran.output, key);
+        cleanup_free char *what = xasprintf("%s:%s", st->label, key);
+        checks_add(checks, what, eq + 1, got ? got : "missing");
+    }
+    for (size_t i = 0; i < STEP_MAX_OBSERVE && st->observe[i]; i++) {
+        cleanup_free char *got = line_value(ran.output, st->observe[i]);
+        cleanup_free char *what = xasprintf("%s:%s", st->label, st->observe[i]);
+        json_object_set_new(r->observed, what, json_string(got ? got : "(not printed)"));
+    }
+    guest_msg_free(&ran);
+    return true;
+}
+
+/* A guest's string, no longer than max bytes (the agent sent valid UTF-8;
+ * a cut inside a character is caught by jansson, which then gives ""). */
+static json_t *clipped(json_t *v, size_t max)
+{
+    size_t n = json_string_length(v);
+    json_t *s = json_stringn(json_string_value(v), n < max ? n : max);
+    return s ? s : json_string("");
+}
+
+/* The agent's exposure line, checked field by field (it comes from the
+ * guest) into the report's form: {"range", "listen": [{proto, addr, port,
+ * uid, pid, comm, unit}], "services": {RESULT: ["name/port/proto", ...]}}. */
+static json_t *exposure_from(json_t *in)
+{
+    json_t *listen = json_array(), *services = json_object(), *l, *range = json_object_get(in, "range");
+    size_t i;
+    json_array_foreach(json_object_get(in, "listen"), i, l) {
+        json_t *v[7];
+        for (size_t k = 0; k < 7; k++)
+            v[k] = json_array_get(l, k);
+        if (json_array_size(l) != 7 || !json_is_string(v[0]) || !json_is_string(v[1]) || !json_is_integer(v[2]) ||
+            !json_is_integer(v[3]) || !json_is_integer(v[4]) || !json_is_string(v[5]) || !json_is_string(v[6]))
+            continue;
+        json_array_append_new(listen, json_pack("{s:o, s:o, s:I, s:I, s:I, s:o, s:o}", "proto", clipped(v[0], 8),
+                                                "addr", clipped(v[1], 64), "port", json_integer_value(v[2]), "uid",
+                                                json_integer_value(v[3]), "pid", json_integer_value(v[4]), "comm",
+                                                clipped(v[5], 32), "unit", clipped(v[6], 128)));
+    }
+    const char *result;
+    json_t *names;
+    json_object_foreach(json_object_get(in, "services"), result, names) {
+        if (!json_is_string(names) || strlen(result) > 24)
+            continue;
+        json_t *list = json_array();
+        cleanup_free char *copy = xstrdup(json_string_value(names));
+        for (char *save = NULL, *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+            json_array_append_new(list, json_string(w));
+        json_object_set_new(services, result, list);
+    }
+    return json_pack("{s:[I, I], s:o, s:b, s:o}", "range", json_integer_value(json_array_get(range, 0)),
+                     json_integer_value(json_array_get(range, 1)), "listen", listen, "listen_cut",
+                     json_is_true(json_object_get(in, "listen_cut")), "services", services);
+}
+
+/* What one expect line of STEP_EXPOSURE finds in the table: "UID UNIT" of
+ * the first socket on PROTO:PORT, or the bind result of a service name. */
+static char *exposure_lookup(json_t *table, const char *key)
+{
+    size_t i;
+    json_t *l;
+    if (strncmp(key, "service:", 8) == 0) {
+        const char *result;
+        json_t *names, *n;
+        json_object_foreach(json_object_get(table, "services"), result, names)
+            json_array_foreach(names, i, n)
+                if (strcmp(json_string_value(n), key + 8) == 0)
+                    return xstrdup(result);
+        return NULL;
+    }
+    json_array_foreach(json_object_get(table, "listen"), i, l) {
+        cleanup_free char *at = xasprintf("%s:%lld", json_string_value(json_object_get(l, "proto")),
+                                          (long long)json_integer_value(json_object_get(l, "port")));
+        if (strcmp(at, key) == 0)
+            return xasprintf("%lld %s", (long long)json_integer_value(json_object_get(l, "uid")),
+                             json_string_value(json_object_get(l, "unit")));
+    }
+    return NULL;
+}
+
+static bool step_exposure(struct runner *r, const struct step *st, struct checks *checks)
+{
+    const char *argv[] = {"/run/portcheck/agent", "--exposure", "80-1023", NULL};
+    struct guest_msg ran;
+    if (!guest_run_as(r, "exposure", NULL, argv, 0, checks, &ran))
+        return false;
+    /* stdout and stderr come together: the table is the last line that is
+     * a JSON object, whatever the agent logged before it. */
+    char *out = ran.output;
+    for (char *line = ran.output; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+        if (*line == '{')
+            out = line;
+    out[strcspn(out, "\n")] = '\0';
+    json_error_t jerr;
+    json_t *in = json_loads(out, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(in)) {
+        checks_add(checks, "exposure:table", "a JSON line", "none");
+        fail(r, "the agent's exposure output is not JSON (%s): %.200s", jerr.text, out);
+        json_decref(in);
+        guest_msg_free(&ran);
+        return true;
+    }
+    json_decref(r->exposure);
+    r->exposure = exposure_from(in);
+    json_decref(in);
+    guest_msg_free(&ran);
+    for (size_t i = 0; i < STEP_MAX_EXPECT && st->expect_lines[i]; i++) {
+        const char *eq = strchr(st->expect_lines[i], '=');
+        if (!eq) /* tests/unit/test_scenarios.c rules this out for the table */
+            return fail(r, "expect line \"%s\" is not KEY=VALUE", st->expect_lines[i]);
+        cleanup_free char *key = xasprintf("%.*s", (int)(eq - st->expect_lines[i]), st->expect_lines[i]);
+        cleanup_free char *got = exposure_lookup(r->exposure, key);
+        cleanup_free char *what = xasprintf("exposure:%s", key);
+        checks_add(checks, what, eq + 1, got ? got : "missing");
+    }
+    return true;
+}
+
 /* Facts from an agent run somewhere else in the guest (a container, a user
  * namespace): its --facts line is the last line of the command's output,
  * read by the same parser and judged by the same checks as the agent's own. */
@@ -585,8 +739,9 @@ static bool run_step(struct runner *r, const struct step *st, struct checks *che
     case STEP_FETCH:
         return step_fetch(r, st, checks);
     case STEP_RUN:
-        return guest_run_as(r, st->label, st->user, st->argv, st->expect_failure ? EXPECT_NONZERO : st->expect_exit,
-                            checks, NULL);
+        return step_run(r, st, checks);
+    case STEP_EXPOSURE:
+        return step_exposure(r, st, checks);
     case STEP_AGENT_FACTS:
         return step_agent_facts(r, st, checks);
     case STEP_REBOOT:
@@ -688,6 +843,12 @@ char *runner_skip_reason(const struct run_config *cfg, const struct image_info *
         return xasprintf("this image has no %s: Debian ships it in linux-sysctl-defaults from trixie on, "
                          "bookworm's systemd leaves it out",
                          sc->needs_image_file);
+    for (const char *p = sc->image_packages; p && *p; p += strcspn(p, " "), p += strspn(p, " ")) {
+        cleanup_free char *word = xasprintf(" %.*s ", (int)strcspn(p, " "), p);
+        if (!img->packages || !strstr(img->packages, word))
+            return xasprintf("the image lacks%s: add it to packages in vm-images/recipes/%s.conf", word,
+                             img->name);
+    }
     if (sc->needs_package && !package_for(cfg->packages, cfg->npackages, img))
         return xasprintf("no %s package given: pass --package with a .%s", img->package_format,
                          img->package_format);
@@ -726,6 +887,10 @@ static json_t *run_scenario(struct runner *r, const struct scenario *sc, const s
     enum report_status status;
     bool continues = sc->after && previous && r->alive && strcmp(sc->after, previous->name) == 0;
     bool ok = continues ? true : sc->after ? run_prerequisites(r, sc) : fresh_vm(r, sc);
+    /* What the predecessors observed is not this scenario's. */
+    json_object_clear(r->observed);
+    json_decref(r->exposure);
+    r->exposure = NULL;
     for (size_t k = 0; ok && k < scenario_nsteps(sc); k++)
         ok = run_step(r, &sc->steps[k], &checks);
     if (!ok) {
@@ -751,6 +916,10 @@ static json_t *run_scenario(struct runner *r, const struct scenario *sc, const s
     double secs = now_monotonic() - t0;
     const char *rel = r->console_log ? r->console_log + strlen(r->cfg->out_dir) + 1 : NULL;
     json_t *entry = scenario_json(sc, status, secs, r->reason, &checks, rel);
+    if (json_object_size(r->observed))
+        json_object_set_new(entry, "observed", json_deep_copy(r->observed));
+    if (r->exposure)
+        json_object_set(entry, "exposure", r->exposure);
     if (r->state == RUN_FAILED && wait_status_name(r->ended_by))
         json_object_set_new(entry, "ended_by", json_string(wait_status_name(r->ended_by)));
     enter(r, r->state == RUN_FAILED ? RUN_FAILED : RUN_DONE, "%s: %s in %.1f s%s%s", sc->name, report_status_name(status), secs,
@@ -766,6 +935,7 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
     json_t *out = image_json(cfg, img, r.pkg);
     json_t *list = json_object_get(out, "scenarios");
     r.boots = json_object_get(out, "boots");
+    r.observed = json_object();
     if (cfg->nshards > 1) {
         r.work_dir = xasprintf("%s/work/%s.vm%d", cfg->out_dir, img->name, cfg->shard + 1);
         r.label = xasprintf("%s/vm%d", img->name, cfg->shard + 1);
@@ -822,5 +992,7 @@ json_t *runner_run_image(const struct run_config *cfg, const struct image_info *
     free(r.old_pkg_guest_path);
     free(r.console_log);
     free(r.label);
+    json_decref(r.observed);
+    json_decref(r.exposure);
     return out;
 }

@@ -52,6 +52,63 @@ enum { KERNEL_DEFAULT = 1024, POLICY = 80 };
               ">/dev/null; cat /run/portcheck-out/facts.json",                                                   \
               NULL}}
 
+/* The objection scenarios. A scenario passes when what it saw matches what
+ * its summary says the kernel does, also when that is a finding against
+ * the package ("with it a local user CAN ..."): docs/evidence.md. */
+#define REUSEPORT_PROBE(lbl, user_80, user_81)                                                                   \
+    {.kind = STEP_RUN, .label = (lbl), .argv = {"/run/portcheck/agent", "--reuseport", "80", NULL},            \
+     .expect_lines = {"root-tcp=ok", "root-again-tcp=ok", "root-udp=ok", "root-again-udp=ok",                   \
+                      "proof=uid=65534 gid=65534 groups=0 capprm=0000000000000000 capinh=0000000000000000 "         \
+                      "capeff=0000000000000000 capamb=0000000000000000 nnp=1", "user-tcp=" user_80,   \
+                      "user-udp=" user_80, "user-free-tcp=" user_81, "user-free-udp=" user_81},                  \
+     .observe = {"user-tcp", "user-udp"}}
+/* The same question above 1024, where no package decides: the uid rule alone. */
+#define REUSEPORT_PROBE_8080                                                                                     \
+    {.kind = STEP_RUN, .label = "reuseport-8080", .argv = {"/run/portcheck/agent", "--reuseport", "8080", NULL}, \
+     .expect_lines = {"root-tcp=ok", "root-again-tcp=ok", "user-tcp=EADDRINUSE", "user-udp=EADDRINUSE",         \
+                      "user-free-tcp=ok"}}
+
+#define NFS_DIR "/srv/share"
+#define NFS_SECRET "portcheck nfs secret 0600 uid 2000"
+/* nfs-cat as portuser (uid 1000, no capabilities) claims uid 2000 in its
+ * AUTH_SYS credentials. libnfs binds a source port in 512..1023 when the
+ * kernel lets it and falls back to an ephemeral one. What it printed and
+ * what rpc.mountd logged about the request are recorded as they are. */
+#define NFS_CAT(lbl, result)                                                                                      \
+    {.kind = STEP_RUN, .label = (lbl), AS_PORTUSER,                                                              \
+     .argv = {"sh", "-c",                                                                                        \
+              "out=$(timeout 60 nfs-cat 'nfs://127.0.0.1" NFS_DIR "/secret?uid=2000&gid=2000' 2>&1); rc=$?; "  \
+              "echo \"exit=$rc\"; case \"$out\" in *'" NFS_SECRET "'*) echo read=the-file;; *) echo read=refused;; " \
+              "esac; printf 'said=%s\\n' \"$(printf '%s' \"$out\" | tr '\\n' ' ')\"",                          \
+              NULL},                                                                                             \
+     .expect_lines = {"read=" result}, .observe = {"said", "exit"}}
+/* rpc.mountd's own word on the last MOUNT request: "refused ... illegal
+ * port N" or "authenticated mount request from ADDR:PORT". */
+#define MOUNTD_SAID(lbl, verdict)                                                                                \
+    {.kind = STEP_RUN, .label = (lbl),                                                                           \
+     .argv = {"sh", "-c",                                                                                        \
+              "l=$(journalctl -b --no-pager -o cat _COMM=rpc.mountd | grep -E 'mount request' | tail -n 1); "    \
+              "printf 'log=%s\\n' \"$l\"; case \"$l\" in *'illegal port'*) echo verdict=illegal-port;; "           \
+              "*authenticated*) echo verdict=authenticated;; *) echo verdict=none;; esac",                       \
+              NULL},                                                                                             \
+     .expect_lines = {"verdict=" verdict}, .observe = {"log"}}
+
+/* portuser's nginx (a lingering user service on 80 and 443) and what its
+ * bind of 80 got this boot, from its own words in the journal. Waits for
+ * the state wanted: nginx stays active for a while retrying a failed bind. */
+#define USER_WEB "runuser -u portuser -- env XDG_RUNTIME_DIR=/run/user/1000 systemctl --user "
+#define USER_BIND_80(lbl, state_, bind_)                                                                         \
+    {.kind = STEP_RUN, .label = (lbl),                                                                           \
+     .argv = {"sh", "-c",                                                                                        \
+              "for i in $(seq 240); do s=$(" USER_WEB "is-active portcheck-web.service); "                       \
+              "[ \"$s\" = " state_ " ] && break; sleep 0.5; done; echo \"state=$s\"; "                             \
+              "l=$(journalctl -b --no-pager -o cat _SYSTEMD_USER_UNIT=portcheck-web.service | "                  \
+              "grep -m1 ':80 failed'); printf 'said=%s\\n' \"$l\"; "                                            \
+              "case \"$l\" in *'(98: Address already in use)'*) echo bind=EADDRINUSE;; *) echo bind=none;; esac",   \
+              NULL},                                                                                             \
+     .expect_lines = {"state=" state_, "bind=" bind_}, .observe = {"said"}}
+#define HOLD_UNITS "/etc/systemd/system/portcheck-hold"
+
 /* The table is in run order. Scenarios with `after` continue the VM the
  * named scenario left behind; asked for alone, their predecessors run first
  * (unreported) to reach the same state. */
@@ -275,6 +332,75 @@ const struct scenario scenarios[] = {
                             "-f", "-p", "8080", "-h", "/srv/www"}},
                   {.kind = STEP_FETCH, .fetch = FETCH_HTTP, .expect_served = true, .body = "portcheck container ok"},
                   {.kind = STEP_RUN, .label = "stop", AS_PORTUSER, .argv = {"podman", "rm", "-f", "-t", "0", "web"}}},
+    },
+    {
+        .name = "reuseport-hijack",
+        .summary = "Root's server holds 80 with SO_REUSEPORT (TCP and UDP). An unprivileged process asking for "
+                   "SO_REUSEPORT on 80 gets EACCES without the package and EADDRINUSE with it: the kernel "
+                   "shares a port only within one uid, so a user can take a free port but not join or steal a "
+                   "bound one (8080 shows the same rule where no package decides).",
+        .needs_package = true,
+        .steps = {REUSEPORT_PROBE("reuseport-without", "EACCES", "EACCES"), REUSEPORT_PROBE_8080,
+                  {.kind = STEP_INSTALL}, REUSEPORT_PROBE("reuseport-with", "EADDRINUSE", "ok")},
+    },
+    {
+        .name = "nfs-secure-export",
+        .summary = "The NFS finding. nfs-kernel-server exports " NFS_DIR " to 127.0.0.1 with the default "
+                   "secure,root_squash; a file there is mode 0600, owned by uid 2000. A local user (uid 1000, no "
+                   "capabilities) runs nfs-cat claiming uid 2000. Without the package it cannot bind a source "
+                   "port below 1024 and `secure` refuses the request; with it, it binds one and reads the file.",
+        .needs_package = true,
+        .image_packages = "nfs-kernel-server libnfs-utils",
+        .boot = {.target = "multi-user.target", .mem_mb = 768},
+        .steps = {SH("export", "set -e; mkdir -p " NFS_DIR "; printf '%s\\n' '" NFS_SECRET "' > " NFS_DIR "/secret; "
+                               "chown 2000:2000 " NFS_DIR "/secret; chmod 0600 " NFS_DIR "/secret; "
+                               "echo '" NFS_DIR " 127.0.0.1(ro,secure,root_squash,no_subtree_check)' > /etc/exports; "
+                               "systemctl start rpcbind.socket nfs-server.service; exportfs -ra"),
+                  FACTS(KERNEL_DEFAULT), NFS_CAT("nfs-cat-without", "refused"), MOUNTD_SAID("mountd-without", "illegal-port"),
+                  {.kind = STEP_INSTALL}, FACTS(POLICY), NFS_CAT("nfs-cat-with", "the-file"),
+                  MOUNTD_SAID("mountd-with", "authenticated")},
+    },
+    {
+        .name = "exposure",
+        .summary = "With the package and the NFS server of nfs-secure-export running, root's nginx started: "
+                   "which TCP and UDP sockets are bound in 80..1023, by which uid and unit, and which "
+                   "/etc/services names there any user may now bind (a table in the report).",
+        .after = "nfs-secure-export",
+        .needs_package = true,
+        .image_packages = "nfs-kernel-server libnfs-utils",
+        .boot = {.target = "multi-user.target", .mem_mb = 768},
+        .steps = {RUN("start-nginx", "systemctl", "start", "nginx.service"),
+                  {.kind = STEP_EXPOSURE,
+                   .expect_lines = {"tcp4:80=0 nginx.service", "service:http/80/tcp=EADDRINUSE",
+                                    "service:https/443/tcp=ok", "service:sunrpc/111/tcp=EADDRINUSE"}}},
+    },
+    {
+        .name = "squat-before-service",
+        .summary = "The squatting risk, measured: with the package a lingering user's nginx takes 80 at boot, and "
+                   "the system's nginx then fails to start with EADDRINUSE in its journal. The mitigation: a "
+                   "systemd .socket unit holding 80 (PID 1 binds it at sockets.target, before any user manager): "
+                   "the user's bind of 80 gets EADDRINUSE on each of 3 reboots.",
+        .needs_package = true,
+        .boot = {.target = "multi-user.target", .mem_mb = 768},
+        .steps = {{.kind = STEP_INSTALL}, RUN("enable-linger", "loginctl", "enable-linger", "portuser"),
+                  USER_BIND_80("user-first", "active", "none"),
+                  {.kind = STEP_RUN, .label = "system-nginx",
+                   .argv = {"sh", "-c",
+                            "systemctl start nginx.service; echo \"exit=$?\"; l=$(journalctl -b --no-pager -o cat "
+                            "-u nginx.service | grep -m1 'Address already in use'); printf 'said=%s\\n' \"$l\"; "
+                            "case \"$l\" in *'(98: Address already in use)'*) echo bind=EADDRINUSE;; "
+                            "*) echo bind=none;; esac",
+                            NULL},
+                   .expect_lines = {"bind=EADDRINUSE"}, .observe = {"said", "exit"}},
+                  SH("hold-80-in-pid1",
+                     "set -e; printf '[Socket]\\nListenStream=80\\n\\n[Install]\\nWantedBy=sockets.target\\n' > "
+                     HOLD_UNITS ".socket; printf '[Service]\\nExecStart=/bin/true\\n' > " HOLD_UNITS ".service; "
+                     "systemctl daemon-reload; systemctl enable portcheck-hold.socket"),
+                  REBOOT, USER_BIND_80("held-1", "failed", "EADDRINUSE"), REBOOT,
+                  USER_BIND_80("held-2", "failed", "EADDRINUSE"), REBOOT,
+                  USER_BIND_80("held-3", "failed", "EADDRINUSE"),
+                  /* Who holds 80 then: PID 1 alone, on [::]:80 (dual-stack), as root. */
+                  {.kind = STEP_EXPOSURE, .expect_lines = {"tcp6:80=0 init.scope"}}},
     },
 };
 

@@ -22,12 +22,16 @@ enum step_kind {
     STEP_FETCH,       /* fetch a URL from the host through a forwarded port */
     STEP_AGENT_FACTS, /* run argv, which runs the agent with --facts somewhere
                          else (a container, a namespace); check those facts */
+    STEP_EXPOSURE,    /* the agent's --exposure 80-1023 as root: the table goes
+                         into the report, expect_lines are checked against it */
 };
 
 /* What the host fetches in STEP_FETCH. */
 enum fetch_target { FETCH_HTTP, FETCH_HTTPS };
 
 #define STEP_MAX_ARGS 24
+#define STEP_MAX_EXPECT 12
+#define STEP_MAX_OBSERVE 4
 
 struct step {
     enum step_kind kind;
@@ -41,6 +45,13 @@ struct step {
     enum fetch_target fetch;             /* STEP_FETCH */
     bool expect_served;                  /* STEP_FETCH: the page, or no answer */
     const char *body;                    /* STEP_FETCH: the page expected, if not the default */
+    /* STEP_RUN: "KEY=VALUE" lines the output must hold, each a check named
+     * label:KEY. STEP_EXPOSURE: "PROTO:PORT=UID UNIT" for a bound socket,
+     * "service:NAME/PORT/PROTO=RESULT" for an unprivileged bind. */
+    const char *expect_lines[STEP_MAX_EXPECT];
+    /* STEP_RUN: KEYs whose values the report records as observed, not judged
+     * (what a client printed, what a server logged). */
+    const char *observe[STEP_MAX_OBSERVE];
 };
 
 #define SCENARIO_MAX_STEPS 14
@@ -69,6 +80,7 @@ struct scenario {
     bool needs_old_package;
     bool container;           /* a container scenario (its own report section) */
     const char *needs_image_file; /* skipped on an image whose root lacks this file */
+    const char *image_packages; /* space-separated packages the image's recipe must have */
     struct boot_profile boot;
     struct step steps[SCENARIO_MAX_STEPS]; /* up to the first STEP_END */
 };

@@ -90,6 +90,46 @@ no_sanitizer_report() {
     fi
 }
 
+# --reuseport in a fresh namespace: root holds PORT, nobody asks for it.
+# At 1024 the kernel refuses 80 to the user for the privilege (EACCES),
+# at 80 for the uid (EADDRINUSE), and 8080 for the uid alone.
+reuseport_probe() {
+    local value=$2 port=$3 user=$4 free=$5
+    run --separate-stderr unshare --net -- sh -c "echo $value > $SYSCTL && exec \"\$0\" --reuseport $port" "$1"
+    no_sanitizer_report
+    [ "$status" -eq 0 ]
+    grep -qx "root-tcp=ok" <<<"$output"
+    grep -qx "root-again-udp=ok" <<<"$output"
+    grep -qx "proof=uid=65534 gid=65534 groups=0 capprm=0000000000000000 capinh=0000000000000000 capeff=0000000000000000 capamb=0000000000000000 nnp=1" <<<"$output"
+    grep -qx "user-tcp=$user" <<<"$output"
+    grep -qx "user-udp=$user" <<<"$output"
+    grep -qx "user-free-tcp=$free" <<<"$output"
+}
+
+# --exposure: a listener root starts on 127.0.0.1:443 (the agent's own
+# --reuseport would close it: python holds it) is in the table with uid 0,
+# and at 80 nobody may bind https/443/udp but not https/443/tcp (held).
+exposure_probe() {
+    run --separate-stderr unshare --net -- sh -c "ip link set lo up && echo 80 > $SYSCTL &&
+        python3 -c 'import socket,time; s=socket.socket(); s.bind((\"127.0.0.1\", 443)); s.listen(); time.sleep(5)' &
+        for i in \$(seq 100); do grep -q ':01BB 00000000:0000 0A' /proc/net/tcp && break; sleep 0.1; done
+        \"\$0\" --exposure 80-1023" "$1"
+    no_sanitizer_report
+    [ "$status" -eq 0 ]
+    jq -e '(.listen | map(select(.[0] == "tcp4" and .[1] == "127.0.0.1" and .[2] == 443 and .[3] == 0 and .[5] == "python3")) | length) == 1
+        and (.services.EADDRINUSE | split(" ") | index("https/443/tcp")) != null
+        and (.services.ok | split(" ") | index("https/443/udp")) != null
+        and .proof.uid == 65534' <<<"$output"
+}
+
+@test "bad probe options: exit 2 with one line" {
+    for args in "--reuseport 0" "--reuseport 65535" "--reuseport x" "--exposure 90-80" "--exposure 80" "--exposure 80-1023 --facts" "--reuseport 80 --exposure 80-90"; do
+        run --separate-stderr "$STATIC" $args
+        [ "$status" -eq 2 ]
+        [ "$(wc -l <<<"$stderr")" -eq 1 ]
+    done
+}
+
 # A FIFO channel carries commands only; the answers come on stdout.
 fifo_channel() {
     local dir=$BATS_TEST_TMPDIR
@@ -182,6 +222,13 @@ drive() {
 @test "asan: poweroff (--dry-run-power) answers bye" { drive "$ASAN" poweroff; }
 @test "asan: reopens the channel after the host reconnects" { drive "$ASAN" reopen; }
 @test "asan: a FIFO channel: commands in, answers on stdout" { fifo_channel "$ASAN"; }
+
+@test "static: --reuseport 80 at 1024: EACCES for the user" { reuseport_probe "$STATIC" 1024 80 EACCES EACCES; }
+@test "static: --reuseport 80 at 80: EADDRINUSE for the user, the free port ok" { reuseport_probe "$STATIC" 80 80 EADDRINUSE ok; }
+@test "static: --reuseport 8080 at 1024: EADDRINUSE (the uid rule alone)" { reuseport_probe "$STATIC" 1024 8080 EADDRINUSE ok; }
+@test "static: --exposure lists root's listener and what nobody may bind" { exposure_probe "$STATIC"; }
+@test "asan: --reuseport 80 at 80" { reuseport_probe "$ASAN" 80 80 EADDRINUSE ok; }
+@test "asan: --exposure" { exposure_probe "$ASAN"; }
 
 @test "the host's own sysctl was not touched" {
     [ "$(cat "$SYSCTL")" = "$HOST_SYSCTL_BEFORE" ]

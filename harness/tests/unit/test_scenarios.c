@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "failf.h"
+#include "run/checks.h"
 #include "run/scenarios.h"
 
 #include <string.h>
@@ -66,12 +67,44 @@ static void test_steps_summaries_and_unique_names(void **state)
     }
 }
 
+/* Output expectations: "KEY=VALUE" with a key, and the check's name
+ * (label:KEY, exposure:KEY) and value short enough for a check's fields,
+ * or two checks could share a cut name. */
+static void test_expect_lines_are_key_value_and_fit_a_check(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < scenario_count; i++) {
+        const struct scenario *sc = &scenarios[i];
+        for (size_t k = 0; k < scenario_nsteps(sc); k++) {
+            const struct step *st = &sc->steps[k];
+            const char *label = st->kind == STEP_EXPOSURE ? "exposure" : st->label;
+            for (size_t e = 0; e < STEP_MAX_EXPECT && st->expect_lines[e]; e++) {
+                const char *line = st->expect_lines[e], *eq = strchr(line, '=');
+                if (st->kind != STEP_RUN && st->kind != STEP_EXPOSURE)
+                    failf("scenario %s step %zu: expect_lines on a step that does not read output", sc->name, k);
+                if (!label)
+                    failf("scenario %s step %zu: expect_lines without a label", sc->name, k);
+                if (!eq || eq == line)
+                    failf("scenario %s: expect line \"%s\" is not KEY=VALUE", sc->name, line);
+                if (strlen(label) + 1 + (size_t)(eq - line) >= sizeof ((struct check *)0)->what)
+                    failf("scenario %s: check name %s:%.*s is too long", sc->name, label, (int)(eq - line), line);
+                if (strlen(eq + 1) >= sizeof ((struct check *)0)->expect)
+                    failf("scenario %s: expected value \"%s\" is too long", sc->name, eq + 1);
+            }
+            for (size_t o = 0; o < STEP_MAX_OBSERVE && st->observe[o]; o++)
+                if (st->kind != STEP_RUN || !st->label || !st->observe[o][0])
+                    failf("scenario %s step %zu: observe needs a labelled run step and a key", sc->name, k);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_after_resolves_to_an_earlier_scenario),
         cmocka_unit_test(test_no_chain_cycles),
         cmocka_unit_test(test_steps_summaries_and_unique_names),
+        cmocka_unit_test(test_expect_lines_are_key_value_and_fit_a_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
