@@ -27,6 +27,9 @@ void report_render_fedora_change(json_t *report, FILE *out);
 void report_render_debian_bug(json_t *report, FILE *out);
 
 /* "Objections, measured" and the exposure tables (report_objections.c). */
+/* Only the table of the rows (objection, scenario, without, with,
+ * mitigation): what the Fedora draft's Feedback section shows. */
+void report_objections_table_md(json_t *report, FILE *out);
 void report_objections_md(json_t *report, FILE *out);
 void report_objections_html(json_t *report, FILE *out);
 

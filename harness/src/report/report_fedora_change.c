@@ -105,6 +105,11 @@ static bool objections(json_t *report, FILE *out)
     json_t *first = json_array_get(lists[0], 0);
     const char *key;
     json_t *v;
+    /* The rows portcheck itself writes (run/objections.c): the same table as report.md's. */
+    if (lists[0] == json_object_get(report, "objections") && json_object_get(first, "measured")) {
+        report_objections_table_md(report, out);
+        return true;
+    }
     if (!json_is_object(first)) {
         for (size_t l = 0; l < n; l++)
             json_array_foreach(lists[l], i, v) {

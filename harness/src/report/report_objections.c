@@ -81,21 +81,28 @@ static void exposure_table(json_t *run, FILE *out)
     }
 }
 
+void report_objections_table_md(json_t *report, FILE *out)
+{
+    json_t *row;
+    size_t i;
+    fputs("| objection | scenario | without the package | with it | mitigation |\n|---|---|---|---|---|\n", out);
+    json_array_foreach(json_object_get(report, "objections"), i, row)
+        objection_rows(row, out);
+    fputc('\n', out);
+}
+
 void report_objections_md(json_t *report, FILE *out)
 {
-    json_t *rows = json_object_get(report, "objections"), *row, *run;
+    json_t *rows = json_object_get(report, "objections"), *run;
     size_t i;
     if (json_array_size(rows) == 0)
         return;
     fputs("## Objections, measured\n\n"
           "What opening 80-1023 to every local user costs, as the scenarios saw it. A scenario passes when what "
           "it saw matches what its summary says the kernel does, also when that is a finding against the "
-          "package.\n\n"
-          "| objection | scenario | without the package | with it | mitigation |\n|---|---|---|---|---|\n",
+          "package.\n\n",
           out);
-    json_array_foreach(rows, i, row)
-        objection_rows(row, out);
-    fputc('\n', out);
+    report_objections_table_md(report, out);
     json_array_foreach(json_object_get(report, "runs"), i, run)
         exposure_table(run, out);
 }
