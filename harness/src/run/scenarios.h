@@ -69,6 +69,7 @@ struct scenario {
     bool needs_old_package;
     bool container;           /* a container scenario (its own report section) */
     const char *needs_image_file; /* skipped on an image whose root lacks this file */
+    bool preinstalled;        /* runs only, and alone, on an image with the package baked in */
     struct boot_profile boot;
     struct step steps[SCENARIO_MAX_STEPS]; /* up to the first STEP_END */
 };
