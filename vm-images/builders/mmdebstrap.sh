@@ -103,10 +103,14 @@ build_image() {
     log "mmdebstrap $R_suite ($R_init) from $mirror"
     debian_mmdebstrap "$root" "$include" "$mirror" "$debs" 1500 "${extra[@]}" || { [ -z "$tree_pid" ] || wait "$tree_pid"; return 1; }
     if [ -n "$R_preinstall" ]; then
-        # What the build log shows of the package: its unpacking and its
-        # postinst (which prints nothing when it leaves the kernel alone).
-        grep -F "$preinstall_name" "$work/mmdebstrap.log" > "$work/preinstall.log" || true
-        rm -f "$work/mmdebstrap.log"
+        # What the build log shows of the package: the lines naming it, and
+        # whatever its postinst printed (the lines after "Setting up" until
+        # dpkg's next one; it prints nothing when it leaves the kernel
+        # alone). The whole log stays beside the image.
+        awk -v p="$preinstall_name" '
+            index($0, "Setting up " p " ") == 1 { on = 1; print; next }
+            on && /^(Setting up|Processing triggers|Unpacking|Selecting|Preparing) / { on = 0 }
+            on || index($0, p) { print }' "$work/mmdebstrap.log" > "$work/preinstall.log"
         sed 's/^/    /' "$work/preinstall.log" "$work/preinstall-guards" >&2
     fi
 

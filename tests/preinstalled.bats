@@ -1,0 +1,76 @@
+#!/usr/bin/env bats
+# The package as image vendors ship it: baked into debian-bookworm-preinstalled
+# by mmdebstrap in its chroot (recipe key preinstall = deb), never installed
+# at runtime. The build must leave the host's value alone (it shares the
+# host's netns: a postinst that applied the key would change it), the first
+# boot gives 80, the admin's mask gives 1024 after a reboot, and every other
+# scenario skips on that image saying why. Needs `make portcheck deb`; builds
+# the image on first use and again only when the .deb changes.
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+    cd "$BATS_TEST_DIRNAME/.."
+    export PORTCHECK=$PWD/harness/build/portcheck
+    export P_OUT=$PWD/out/test-preinstalled
+    export REPORTS=$P_OUT
+    rm -rf "$P_OUT"
+    mkdir -p "$P_OUT"
+    cat /proc/sys/net/ipv4/ip_unprivileged_port_start > "$P_OUT/host-value-before"
+    "$PORTCHECK" run --image debian-bookworm-preinstalled --scenario all --jobs 1 \
+        --package out/unprivileged-ports_0.1.0_all.deb --out "$P_OUT/good" > "$P_OUT/good.log" 2>&1 && rc=0 || rc=$?
+    echo "$rc" > "$P_OUT/good.rc"
+}
+
+load report_lookup
+
+image_json() {
+    local dir
+    dir=$(PORTCHECK_PREINSTALL_DEB=$PWD/out/unprivileged-ports_0.1.0_all.deb vm-images/build-image debian-bookworm-preinstalled 2>/dev/null)
+    cat "$dir/image.json"
+}
+
+@test "preinstalled: exit 0, the scenario passes, every other one skips saying why" {
+    cat "$P_OUT/good.log"
+    [ "$(cat "$P_OUT/good.rc")" = 0 ]
+    [ "$(status_of good preinstalled)" = pass ]
+    run -0 jq -e '[.runs[0].scenarios[] | select(.name != "preinstalled")] | length >= 12 and
+        all(.status == "skip" and .reason == "the package is baked into this image: only the preinstalled scenario runs here")' \
+        "$P_OUT/good/report.json"
+}
+
+@test "preinstalled: 80 at the first boot with every bind check, 1024 after the mask and a real reboot" {
+    [ "$(gots_of good preinstalled sysctl)" = "80,1024" ]
+    [ "$(got_of good preinstalled tcp4:80)" = ok ]
+    [ "$(got_of good preinstalled tcp4:22)" = EACCES ]
+    [ "$(got_of good preinstalled run:package-installed)" = "exit 0" ]
+    [ "$(got_of good preinstalled boot_id)" = changed ]
+}
+
+@test "preinstalled: the build left the host's value alone, and the image holds the run's own .deb" {
+    before=$(cat "$P_OUT/host-value-before")
+    [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" = "$before" ]
+    [ "$(got_of good preinstalled build_host_port_start)" = "$before" ]
+    [ "$(got_of good preinstalled preinstalled_sha256)" = "$(sha256sum out/unprivileged-ports_0.1.0_all.deb | cut -d' ' -f1)" ]
+}
+
+@test "preinstalled: the postinst ran in a chroot with no init running, and the build log shows it printed nothing" {
+    run -0 image_json
+    json=$output
+    jq -e '.preinstalled.chroot == ["ischroot -t: a chroot", "/run/systemd/system: absent", "/run/initctl: absent"]' <<<"$json"
+    jq -e '.preinstalled.build_log | any(startswith("Setting up unprivileged-ports"))' <<<"$json"
+    # Nothing between "Setting up" and the next package's lines is the
+    # postinst's: it prints nothing when it leaves the kernel alone.
+    jq -e '[.preinstalled.build_log[] | select(test("sysctl|error|warning"; "i"))] | length == 0' <<<"$json"
+}
+
+@test "preinstalled: on an image without the package baked in, the scenario skips saying which image it needs" {
+    run -0 "$PORTCHECK" list 2>/dev/null || true
+    out=$P_OUT/other
+    # No VM: the image has no package baked in, so nothing of the scenario runs.
+    run "$PORTCHECK" run --image debian-bookworm --scenario preinstalled --jobs 1 \
+        --package out/unprivileged-ports_0.1.0_all.deb --out "$out"
+    [ "$status" -eq 0 ]
+    jq -e '.runs[0].scenarios[0].status == "skip" and
+        (.runs[0].scenarios[0].reason | startswith("needs an image with the package preinstalled"))' "$out/report.json"
+}
