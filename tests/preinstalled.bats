@@ -59,6 +59,7 @@ image_json() {
     json=$output
     jq -e '.preinstalled.chroot == ["ischroot -t: a chroot", "/run/systemd/system: absent", "/run/initctl: absent"]' <<<"$json"
     jq -e '.preinstalled.build_log | any(startswith("Setting up unprivileged-ports"))' <<<"$json"
+    jq -e '.preinstalled.dpkg_log | any(test("status installed unprivileged-ports:all"))' <<<"$json"
     # Nothing between "Setting up" and the next package's lines is the
     # postinst's: it prints nothing when it leaves the kernel alone.
     jq -e '[.preinstalled.build_log[] | select(test("sysctl|error|warning"; "i"))] | length == 0' <<<"$json"

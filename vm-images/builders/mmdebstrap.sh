@@ -95,7 +95,9 @@ build_image() {
     local extra=()
     if [ -n "$R_preinstall" ]; then
         include="$include,$preinstall_deb"
-        extra=("$work/mmdebstrap.log" --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount
+        # --verbose: mmdebstrap shows apt's and dpkg's own output, so the
+        # log holds whatever the postinst printed.
+        extra=("$work/mmdebstrap.log" --verbose --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount
             "--customize-hook=$(preinstall_guards_hook "$work/preinstall-guards")")
         log "baking in $preinstall_name $preinstall_version (${preinstall_deb##*/})"
     fi
@@ -111,7 +113,10 @@ build_image() {
             index($0, "Setting up " p " ") == 1 { on = 1; print; next }
             on && /^(Setting up|Processing triggers|Unpacking|Selecting|Preparing) / { on = 0 }
             on || index($0, p) { print }' "$work/mmdebstrap.log" > "$work/preinstall.log"
-        sed 's/^/    /' "$work/preinstall.log" "$work/preinstall-guards" >&2
+        # dpkg's own record in the image: the package configured, its
+        # postinst exited 0 ("status installed").
+        grep -F " $preinstall_name:" "$root/var/log/dpkg.log" > "$work/preinstall-dpkg.log" || true
+        sed 's/^/    /' "$work/preinstall.log" "$work/preinstall-dpkg.log" "$work/preinstall-guards" >&2
     fi
 
     log "customizing"
