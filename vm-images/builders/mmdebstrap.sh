@@ -98,7 +98,8 @@ build_image() {
         # --verbose: mmdebstrap shows apt's and dpkg's own output, so the
         # log holds whatever the postinst printed.
         extra=("$work/mmdebstrap.log" --verbose --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount
-            "--customize-hook=$(preinstall_guards_hook "$work/preinstall-guards")")
+            "--customize-hook=$(preinstall_guards_hook "$work/preinstall-guards")"
+            "--customize-hook=$(preinstall_dpkg_log_hook "$work/preinstall-dpkg.log")")
         log "baking in $preinstall_name $preinstall_version (${preinstall_deb##*/})"
     fi
 
@@ -113,9 +114,6 @@ build_image() {
             index($0, "Setting up " p " ") == 1 { on = 1; print; next }
             on && /^(Setting up|Processing triggers|Unpacking|Selecting|Preparing) / { on = 0 }
             on || index($0, p) { print }' "$work/mmdebstrap.log" > "$work/preinstall.log"
-        # dpkg's own record in the image: the package configured, its
-        # postinst exited 0 ("status installed").
-        grep -F " $preinstall_name:" "$root/var/log/dpkg.log" > "$work/preinstall-dpkg.log" || true
         sed 's/^/    /' "$work/preinstall.log" "$work/preinstall-dpkg.log" "$work/preinstall-guards" >&2
     fi
 
@@ -148,6 +146,14 @@ preinstall_guards_hook() {
     local out
     out=$(printf '%q' "$1")
     echo 'chroot "$1" /bin/sh -c '"'"'if ischroot -t; then echo "ischroot -t: a chroot"; else echo "ischroot -t: not a chroot"; fi; if [ -d /run/systemd/system ]; then echo "/run/systemd/system: present"; else echo "/run/systemd/system: absent"; fi; if [ -p /run/initctl ]; then echo "/run/initctl: present"; else echo "/run/initctl: absent"; fi'"'"' > '"$out"
+}
+
+# preinstall_dpkg_log_hook FILE: a mmdebstrap customize hook that copies
+# dpkg's own record of the package (configured, "status installed": its
+# postinst exited 0) into FILE before mmdebstrap's clean-up removes
+# /var/log/dpkg.log.
+preinstall_dpkg_log_hook() {
+    echo "grep -F $(printf '%q' " $preinstall_name:") \"\$1/var/log/dpkg.log\" > $(printf '%q' "$1") || true"
 }
 
 # The container scenarios' root tree, inside the image: a minimal bookworm
