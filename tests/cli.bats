@@ -53,6 +53,14 @@ one_line_exit_2() {
     [[ "$output" == *"vm-images/recipes/no-such-image.conf"* ]]
 }
 
+@test "an image with the package baked in, and no .deb given: one line naming --package, exit 2" {
+    # Set outside, the variable is not taken: the run's own --package is.
+    PORTCHECK_PREINSTALL_DEB=$DEB run "$PORTCHECK" run --image debian-bookworm-preinstalled --out "$OUTDIR"
+    one_line_exit_2
+    [[ "$output" == *"bakes in the package: pass --package with a .deb"* ]]
+    [ ! -e "$OUTDIR" ]
+}
+
 @test "a missing package file is named with the fix" {
     run "$PORTCHECK" run --package /nonexistent.deb --out "$OUTDIR"
     one_line_exit_2

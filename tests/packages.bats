@@ -21,6 +21,11 @@
 # The "real tools" tests run the real procps sysctl / systemd-sysctl on
 # purpose, but only inside such a throwaway network namespace, with only the
 # staged files visible. The last test checks the host's value is unchanged.
+# The real image-build path complements the chroot stubs below, it does not
+# replace them: tests/preinstalled.bats has mmdebstrap install the .deb in
+# its chroot and checks the host's value and what the guards saw there; only
+# the stubs reach each guard alone (DPKG_ROOT, ischroot's own answer, no
+# init running outside a chroot) and the branches that do apply the key.
 #
 # Needs root (unshare). setup_file builds everything with
 # `make dist source deb rpm deb-broken` (a no-op when up to date).

@@ -27,6 +27,17 @@ build_image() {
     echo "Stub Linux" > "$work/os-release-name"
 }
 EOF
+    # Two tiny .debs that differ only in content, for recipes with
+    # preinstall = deb (the real package is not needed to check the cache).
+    for v in 1 2; do
+        mkdir -p "$BATS_FILE_TMPDIR/deb$v/DEBIAN"
+        printf 'Package: stub-pkg\nVersion: 0.%s\nArchitecture: all\nMaintainer: t <t@example.org>\nDescription: stub\n' \
+            "$v" > "$BATS_FILE_TMPDIR/deb$v/DEBIAN/control"
+        dpkg-deb -b --root-owner-group "$BATS_FILE_TMPDIR/deb$v" "$BATS_FILE_TMPDIR/stub-$v.deb" >/dev/null
+    done
+    export STUB_DEB1=$BATS_FILE_TMPDIR/stub-1.deb STUB_DEB2=$BATS_FILE_TMPDIR/stub-2.deb
+    printf 'distro = debian\nsuite = bookworm\ninit = systemd\npackage_format = deb\nbuilder = stub\npreinstall = deb\n' \
+        > "$COPY/vm-images/recipes/stub-pre.conf"
     for n in a b; do
         printf 'distro = debian\nsuite = bookworm\ninit = systemd\npackage_format = deb\nbuilder = stub\n' \
             > "$COPY/vm-images/recipes/stub-$n.conf"
@@ -56,7 +67,7 @@ one_line_exit_2() {
     n=0
     for f in vm-images/recipes/*.conf; do
         name=$(basename "$f" .conf)
-        run vm-images/build-image --check "$name"
+        PORTCHECK_PREINSTALL_DEB=$STUB_DEB1 run vm-images/build-image --check "$name"
         echo "$name: $output"
         [ "$status" -eq 0 ]
         [ -z "$output" ]
@@ -219,4 +230,48 @@ one_line_exit_2() {
     for f in vm-images/builders/*.sh vm-images/build-image vm-images/recipe.sh; do
         bash -n "$f"
     done
+}
+
+@test "preinstall = deb without a usable .deb: exit 2, one line naming the fix" {
+    PORTCHECK_PREINSTALL_DEB= run "$BUILD" --check stub-pre
+    one_line_exit_2
+    [[ "$output" == *"pass --package with a .deb to portcheck run"* ]]
+    PORTCHECK_PREINSTALL_DEB=$BATS_TEST_TMPDIR/none.deb run "$BUILD" --check stub-pre
+    one_line_exit_2
+    [[ "$output" == *"no such file"* ]]
+    echo 'not a deb' > "$BATS_TEST_TMPDIR/junk.deb"
+    PORTCHECK_PREINSTALL_DEB=$BATS_TEST_TMPDIR/junk.deb run "$BUILD" --check stub-pre
+    one_line_exit_2
+    [[ "$output" == *"not a .deb dpkg-deb can read"* ]]
+    cp "$STUB_DEB1" "$BATS_TEST_TMPDIR/with,comma.deb"
+    PORTCHECK_PREINSTALL_DEB="$BATS_TEST_TMPDIR/with,comma.deb" run "$BUILD" --check stub-pre
+    one_line_exit_2
+    # The positive control: the same recipe with a real .deb validates.
+    PORTCHECK_PREINSTALL_DEB=$STUB_DEB1 run -0 "$BUILD" --check stub-pre
+    # And only a deb image can bake one in.
+    recipe pre-rpm 'distro = debian' 'suite = bookworm' 'init = systemd' 'package_format = rpm' 'preinstall = deb'
+    PORTCHECK_PREINSTALL_DEB=$STUB_DEB1 run "$BUILD" --check pre-rpm
+    one_line_exit_2
+    [[ "$output" == *"preinstall = deb needs package_format = deb"* ]]
+}
+
+@test "a baked-in package's sha256 is in the image hash and in image.json; the host value is recorded" {
+    PORTCHECK_PREINSTALL_DEB=$STUB_DEB1 run -0 --separate-stderr "$BUILD" stub-pre
+    first=$output
+    jq -e --arg sha "$(sha256sum "$STUB_DEB1" | cut -d' ' -f1)" \
+        '.preinstalled.sha256 == $sha and .preinstalled.name == "stub-pkg" and .preinstalled.version == "0.1"
+         and .preinstalled.host_port_start_before == .preinstalled.host_port_start_after' "$first/image.json"
+    [ "$(jq .preinstalled.host_port_start_after "$first/image.json")" = "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" ]
+    # The same package: the cached image.
+    PORTCHECK_PREINSTALL_DEB=$STUB_DEB1 run -0 --separate-stderr "$BUILD" stub-pre
+    [ "$output" = "$first" ]
+    [ "$(wc -l < "$STUB_LOG")" -eq 1 ]
+    # Another package: another hash, a new build.
+    PORTCHECK_PREINSTALL_DEB=$STUB_DEB2 run -0 --separate-stderr "$BUILD" stub-pre
+    [[ "$output" == "$PORTCHECK_CACHE/images/stub-pre-"* ]]
+    [ "$output" != "$first" ]
+    [ "$(wc -l < "$STUB_LOG")" -eq 2 ]
+    # An image without preinstall records none.
+    run -0 --separate-stderr "$BUILD" stub-a
+    [ "$(jq .preinstalled "$output/image.json")" = null ]
 }

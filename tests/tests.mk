@@ -5,7 +5,9 @@
 #          set-up of every target from a git clone in a bare minbase bookworm;
 #          upstream.bats reads trixie's and sid's images (built on first use)
 #   vm     the real thing: debian-bookworm boots, baseline/install/reboot
-#          pass with the package and fail with a deliberately broken one
+#          pass with the package and fail with a deliberately broken one;
+#          preinstalled.bats builds debian-bookworm-preinstalled (the .deb
+#          baked in by mmdebstrap) and runs the preinstalled scenario there
 
 TEST_DEPS := bats jq libcmocka-dev libxml2-utils chromium python3-yaml autopkgtest man-db groff-base perl curl
 UNIT_TESTS := $(patsubst harness/tests/unit/%.c,%,$(wildcard harness/tests/unit/test_*.c))
@@ -36,7 +38,7 @@ check: check-prereqs
 	FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) tests/run-suites $(foreach t,$(UNIT_TESTS),unit:$(HARNESS_BUILD)/$(t) unit:$(HARNESS_BUILD)/$(t)-asan) \
 		bats:tests/layers.bats bats:tests/run-suites.bats bats:tests/packages.bats bats:harness/tests/agent/agent.bats bats:tests/cli.bats \
 		bats:tests/report.bats bats:tests/host.bats bats:tests/ecosystem.bats bats:tests/recipes.bats bats:tests/upstream.bats \
-		bats:tests/bare-root.bats bats:tests/vm.bats bats:tests/matrix.bats \
+		bats:tests/bare-root.bats bats:tests/vm.bats bats:tests/matrix.bats bats:tests/preinstalled.bats \
 		bats:tests/faults/faults.bats bats:harness/fuzz/fuzz.bats
 
 check-unit: test-deps unit-tests

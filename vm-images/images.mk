@@ -6,10 +6,11 @@ IMAGE_TOOLS := mmdebstrap e2fsprogs busybox-static kmod jq cpio xz-utils zstd lz
 image-deps:
 	@$(ENSURE) $(IMAGE_TOOLS)
 
-# make image IMAGE=debian-trixie
+# make image IMAGE=debian-trixie. An image with the package baked in
+# (recipe key preinstall) takes the .deb of this tree.
 IMAGE ?= $(DEFAULT_IMAGE)
-image: image-deps
-	vm-images/build-image $(IMAGE)
+image: image-deps deb
+	PORTCHECK_PREINSTALL_DEB=$(abspath $(PKG_DEB)) vm-images/build-image $(IMAGE)
 
 # Every recipe is an image: adding a distro is adding vm-images/recipes/NAME.conf.
 IMAGES := $(sort $(basename $(notdir $(wildcard vm-images/recipes/*.conf))))
@@ -20,9 +21,9 @@ IMAGES_LIST := $(subst $(IMAGES_SPACE),$(IMAGES_COMMA),$(IMAGES))
 
 # Build (or reuse) every image. One this machine cannot build (build-image
 # exit 3, e.g. no Fedora mirror) is reported and does not fail the target.
-images: image-deps
+images: image-deps deb
 	@rc=0; for i in $(IMAGES); do \
-	    vm-images/build-image $$i; s=$$?; \
+	    PORTCHECK_PREINSTALL_DEB=$(abspath $(PKG_DEB)) vm-images/build-image $$i; s=$$?; \
 	    case $$s in 0) ;; 3) echo "images: $$i skipped (see the reason above)" >&2 ;; *) rc=1 ;; esac; \
 	done; exit $$rc
 

@@ -30,12 +30,15 @@ DPKG_SLIM=(
     --dpkgopt='force-unsafe-io'
 )
 
-# debian_mmdebstrap TARGET INCLUDE MIRROR DEBS TIMEOUT: a minbase tree of
-# the recipe's suite. The .debs are kept between builds in DEBS (the
-# sync-in/sync-out idiom from mmdebstrap(1)): a rebuild after a recipe
-# change downloads only what changed.
+# debian_mmdebstrap TARGET INCLUDE MIRROR DEBS TIMEOUT [KEEP [OPTION...]]:
+# a minbase tree of the recipe's suite. The .debs are kept between builds in
+# DEBS (the sync-in/sync-out idiom from mmdebstrap(1)): a rebuild after a
+# recipe change downloads only what changed. KEEP, when given, receives the
+# log of the try that succeeded; OPTIONs go to mmdebstrap as they are.
 debian_mmdebstrap() {
-    local target=$1 include=$2 mirror=$3 debs=$4 limit=$5
+    local target=$1 include=$2 mirror=$3 debs=$4 limit=$5 keep=${6:-}
+    shift 5
+    [ $# -eq 0 ] || shift
     # One build at a time per .deb cache: a sync-out copying into it while
     # another build's sync-in reads it hands apt half-copied files.
     # A mirror that drops connections fails the whole run, and such spells
@@ -55,7 +58,8 @@ debian_mmdebstrap() {
         --skip=essential/unlink \
         "${DPKG_SLIM[@]}" \
         --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
-        "$R_suite" "$target" "$mirror" > "$log" 2>&1 8>&- 9>&- && { rm -f "$log"; return 0; }
+        "$@" \
+        "$R_suite" "$target" "$mirror" > "$log" 2>&1 8>&- 9>&- && { [ -z "$keep" ] || cp "$log" "$keep"; rm -f "$log"; return 0; }
         grep -E '^(E|W|Err):' "$log" | grep -v '^E: apt download failed: E: apt-get' | tail -n 5 >&2
         log "mmdebstrap failed (try $try of 4)"
         [ "$try" = 4 ] && break
@@ -84,8 +88,34 @@ build_image() {
         tree_pid=$!
     fi
 
+    # A package baked in (preinstall = deb): mmdebstrap installs the local
+    # .deb with the rest, in its chroot, as an image vendor's build would.
+    # dpkg inside the chroot opens the path apt hands it: mmdebstrap's own
+    # file-mirror-automount hooks copy the .deb in there and out again.
+    local extra=()
+    if [ -n "$R_preinstall" ]; then
+        include="$include,$preinstall_deb"
+        # --verbose: mmdebstrap shows apt's and dpkg's own output, so the
+        # log holds whatever the postinst printed.
+        extra=("$work/mmdebstrap.log" --verbose --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount
+            "--customize-hook=$(preinstall_guards_hook "$work/preinstall-guards")"
+            "--customize-hook=$(preinstall_dpkg_log_hook "$work/preinstall-dpkg.log")")
+        log "baking in $preinstall_name $preinstall_version (${preinstall_deb##*/})"
+    fi
+
     log "mmdebstrap $R_suite ($R_init) from $mirror"
-    debian_mmdebstrap "$root" "$include" "$mirror" "$debs" 1500 || { [ -z "$tree_pid" ] || wait "$tree_pid"; return 1; }
+    debian_mmdebstrap "$root" "$include" "$mirror" "$debs" 1500 "${extra[@]}" || { [ -z "$tree_pid" ] || wait "$tree_pid"; return 1; }
+    if [ -n "$R_preinstall" ]; then
+        # What the build log shows of the package: the lines naming it, and
+        # whatever its postinst printed (the lines after "Setting up" until
+        # dpkg's next one; it prints nothing when it leaves the kernel
+        # alone). The whole log stays beside the image.
+        awk -v p="$preinstall_name" '
+            index($0, "Setting up " p " ") == 1 { on = 1; print; next }
+            on && /^(Setting up|Processing triggers|Unpacking|Selecting|Preparing) / { on = 0 }
+            on || index($0, p) { print }' "$work/mmdebstrap.log" > "$work/preinstall.log"
+        sed 's/^/    /' "$work/preinstall.log" "$work/preinstall-dpkg.log" "$work/preinstall-guards" >&2
+    fi
 
     log "customizing"
     customize_guest "$root"
@@ -106,6 +136,24 @@ build_image() {
     (. "$root/etc/os-release" && echo "${PRETTY_NAME:-$ID}") > "$work/os-release-name"
 
     finish_image "$work" "$root" "$kver"
+}
+
+# preinstall_guards_hook FILE: a mmdebstrap customize hook that writes into
+# FILE what the package's postinst guards on, as seen in the chroot where
+# apt ran it: ischroot -t, a running systemd (/run/systemd/system), a
+# running sysvinit (/run/initctl).
+preinstall_guards_hook() {
+    local out
+    out=$(printf '%q' "$1")
+    echo 'chroot "$1" /bin/sh -c '"'"'if ischroot -t; then echo "ischroot -t: a chroot"; else echo "ischroot -t: not a chroot"; fi; if [ -d /run/systemd/system ]; then echo "/run/systemd/system: present"; else echo "/run/systemd/system: absent"; fi; if [ -p /run/initctl ]; then echo "/run/initctl: present"; else echo "/run/initctl: absent"; fi'"'"' > '"$out"
+}
+
+# preinstall_dpkg_log_hook FILE: a mmdebstrap customize hook that copies
+# dpkg's own record of the package (configured, "status installed": its
+# postinst exited 0) into FILE before mmdebstrap's clean-up removes
+# /var/log/dpkg.log.
+preinstall_dpkg_log_hook() {
+    echo "grep -F $(printf '%q' " $preinstall_name:") \"\$1/var/log/dpkg.log\" > $(printf '%q' "$1") || true"
 }
 
 # The container scenarios' root tree, inside the image: a minimal bookworm

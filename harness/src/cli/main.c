@@ -237,9 +237,6 @@ static void validate(struct options *o, struct run_config *cfg, struct package_i
                  strerror(errno));
         die_infra(err);
     }
-    for (size_t i = 0; i < o->nimages; i++)
-        if (!image_check(o->images_dir, o->images[i], err, sizeof err))
-            die_infra(err);
     bool any = false;
     for (size_t i = 0; i < scenario_count; i++)
         any = any || o->want[i];
@@ -250,6 +247,15 @@ static void validate(struct options *o, struct run_config *cfg, struct package_i
     inspect_packages(o->package_paths, o->npackages, pkgs, cfg->packages, &cfg->npackages, "--package");
     inspect_packages(o->old_package_paths, o->nold_packages, old, cfg->old_packages, &cfg->nold_packages,
                      "--old-package");
+    /* A recipe that bakes the package in takes the run's .deb. */
+    const char *deb = NULL;
+    for (size_t i = 0; i < cfg->npackages; i++)
+        if (strcmp(cfg->packages[i]->format, "deb") == 0)
+            deb = cfg->packages[i]->path;
+    image_offer_deb(deb);
+    for (size_t i = 0; i < o->nimages; i++)
+        if (!image_check(o->images_dir, o->images[i], err, sizeof err))
+            die_infra(err);
     if (!o->agent) {
         cleanup_free char *dir = exe_dir();
         o->agent = xasprintf("%s/portcheck-agent", dir);

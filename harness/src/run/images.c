@@ -35,6 +35,12 @@ static char *last_line(const char *text)
     return line;
 }
 
+void image_offer_deb(const char *path)
+{
+    if ((path ? setenv("PORTCHECK_PREINSTALL_DEB", path, 1) : unsetenv("PORTCHECK_PREINSTALL_DEB")) != 0)
+        die_errno("setenv PORTCHECK_PREINSTALL_DEB");
+}
+
 bool image_check(const char *images_dir, const char *name, char *err, size_t errlen)
 {
     cleanup_free char *tool = xasprintf("%s/build-image", images_dir);
@@ -123,6 +129,15 @@ void image_prepare(const char *images_dir, const char *name, struct image_info *
     info->recipe_hash = json_str(o, "recipe_hash");
     info->container_tree = json_is_true(json_object_get(o, "container_tree"));
     info->packages = recipe_packages(json_object_get(o, "packages"));
+    json_t *pre = json_object_get(o, "preinstalled");
+    if (json_is_object(pre)) {
+        info->preinstalled_name = json_str(pre, "name");
+        info->preinstalled_version = json_str(pre, "version");
+        info->preinstalled_sha256 = json_str(pre, "sha256");
+        json_t *before = json_object_get(pre, "host_port_start_before"), *after = json_object_get(pre, "host_port_start_after");
+        info->preinstall_host_before = json_is_integer(before) ? (int)json_integer_value(before) : -1;
+        info->preinstall_host_after = json_is_integer(after) ? (int)json_integer_value(after) : -1;
+    }
     info->pvh_kernel = json_is_string(json_object_get(json_object_get(o, "files"), "pvh_kernel"));
     json_t *bs = json_object_get(o, "build_seconds");
     info->build_seconds = json_is_number(bs) ? json_number_value(bs) : 0;
@@ -162,8 +177,9 @@ char **image_names(const char *images_dir, size_t *n)
 void image_info_free(struct image_info *info)
 {
     char **fields[] = {&info->name, &info->dir, &info->distro, &info->suite, &info->init, &info->package_format,
-                       &info->kernel, &info->os, &info->cmdline, &info->recipe_hash, &info->skip_reason,
-                       &info->error, &info->packages};
+                       &info->kernel, &info->os, &info->cmdline, &info->recipe_hash, &info->preinstalled_name,
+                       &info->preinstalled_version, &info->preinstalled_sha256, &info->skip_reason, &info->error,
+                       &info->packages};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         free(*fields[i]);
         *fields[i] = NULL;

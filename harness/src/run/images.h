@@ -16,10 +16,20 @@ struct image_info {
     double build_seconds;
     bool container_tree; /* the image holds the container scenarios' tree */
     bool pvh_kernel;     /* it has vmlinux, the same kernel uncompressed (vm-images/extract-vmlinux) */
+    /* The package baked in at build time (recipe key preinstall), or NULL:
+     * name, version and sha256 from image.json. */
+    char *preinstalled_name, *preinstalled_version, *preinstalled_sha256;
+    /* The host's ip_unprivileged_port_start before and after that build, as
+     * build-image read it (the build shares the host's netns); -1 unknown. */
+    int preinstall_host_before, preinstall_host_after;
     char *skip_reason;   /* the image cannot be built here (e.g. no Fedora mirror) */
     char *error;         /* building it failed */
 };
 
+/* The .deb a recipe with preinstall = deb bakes in: build-image reads it
+ * from PORTCHECK_PREINSTALL_DEB, set here for image_check and image_prepare
+ * (NULL: none given, and such a recipe is refused). */
+void image_offer_deb(const char *path);
 /* Validate a recipe without building: false with a one-line reason. */
 bool image_check(const char *images_dir, const char *name, char *err, size_t errlen);
 /* Build or reuse; fills info. Sets info->skip_reason when this machine

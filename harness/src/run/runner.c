@@ -831,6 +831,13 @@ json_t *runner_image_unavailable(const struct run_config *cfg, const struct imag
 
 char *runner_skip_reason(const struct run_config *cfg, const struct image_info *img, const struct scenario *sc)
 {
+    /* A baked-in package is there from the first boot: no other scenario's
+     * start (no package, or installing it) holds on such an image. */
+    if (img->preinstalled_name && !sc->preinstalled)
+        return xstrdup("the package is baked into this image: only the preinstalled scenario runs here");
+    if (!img->preinstalled_name && sc->preinstalled)
+        return xstrdup("needs an image with the package preinstalled: debian-bookworm-preinstalled or "
+                       "debian-trixie-preinstalled");
     /* User services and containers need systemd in the guest. */
     if ((sc->container || sc->boot.target) && !image_runs_systemd(img))
         return xstrdup("needs systemd in the image (this one has another init)");
@@ -878,6 +885,21 @@ static bool run_prerequisites(struct runner *r, const struct scenario *sc)
     return true;
 }
 
+/* What the image build itself shows of a baked-in package: the run's own
+ * .deb is the one in the image, and the build (in the host's netns) left
+ * the host's value as it found it, so the postinst did nothing to a running
+ * kernel. */
+static void preinstall_checks(struct runner *r, struct checks *checks)
+{
+    const struct image_info *img = r->img;
+    checks_add(checks, "preinstalled_sha256", r->pkg ? r->pkg->sha256 : "(no package)", img->preinstalled_sha256);
+    char before[16], after[16];
+    snprintf(before, sizeof before, "%d", img->preinstall_host_before);
+    snprintf(after, sizeof after, "%d", img->preinstall_host_after);
+    checks_add_verdict(checks, "build_host_port_start", before, after,
+                       img->preinstall_host_before >= 0 && img->preinstall_host_before == img->preinstall_host_after);
+}
+
 /* One scenario that can run: continue the previous VM or start its own,
  * run its steps, and decide from the checks. Returns its report entry. */
 static json_t *run_scenario(struct runner *r, const struct scenario *sc, const struct scenario *previous)
@@ -886,6 +908,8 @@ static json_t *run_scenario(struct runner *r, const struct scenario *sc, const s
     struct checks checks = {0};
     enum report_status status;
     bool continues = sc->after && previous && r->alive && strcmp(sc->after, previous->name) == 0;
+    if (sc->preinstalled)
+        preinstall_checks(r, &checks);
     bool ok = continues ? true : sc->after ? run_prerequisites(r, sc) : fresh_vm(r, sc);
     /* What the predecessors observed is not this scenario's. */
     json_object_clear(r->observed);

@@ -16,6 +16,7 @@ enum { KERNEL_DEFAULT = 1024, POLICY = 80 };
 #define REBOOT {.kind = STEP_REBOOT}
 #define MASK_FILE "/etc/sysctl.d/" PORTCHECK_VENDOR_NAME
 #define ADMIN_FILE "/etc/sysctl.d/60-local.conf"
+#define PACKAGE_NAME "unprivileged-ports"
 
 /* The distro's own defaults (linux-sysctl-defaults on Debian, systemd-udev
  * on Fedora), and the line the upstream patch adds to it. */
@@ -223,6 +224,18 @@ const struct scenario scenarios[] = {
                                           "1024/' " DISTRO_DEFAULT " && grep -qxF -- "
                                           "'-net.ipv4.ip_unprivileged_port_start = 1024' " DISTRO_DEFAULT),
                   REBOOT, FACTS(KERNEL_DEFAULT)},
+    },
+    {
+        .name = "preinstalled",
+        .summary = "The package baked into the image by the image builder (mmdebstrap, in its chroot), as "
+                   "cloud images and immutable systems ship it: the build left the host's value alone, the "
+                   "first boot gives 80 with every check as in reboot, and the admin's mask in /etc gives "
+                   "1024 after a reboot.",
+        .preinstalled = true,
+        .needs_package = true,
+        .steps = {FACTS(POLICY),
+                  SH("package-installed", "test \"$(dpkg-query -W -f '${Status}' " PACKAGE_NAME ")\" = 'install ok installed' && test -f " PORTCHECK_VENDOR_FILE),
+                  RUN("mask", "ln", "-sf", "/dev/null", MASK_FILE), REBOOT, FACTS(KERNEL_DEFAULT)},
     },
     {
         .name = "kernel-cmdline",

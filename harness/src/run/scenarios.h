@@ -81,6 +81,7 @@ struct scenario {
     bool container;           /* a container scenario (its own report section) */
     const char *needs_image_file; /* skipped on an image whose root lacks this file */
     const char *image_packages; /* space-separated packages the image's recipe must have */
+    bool preinstalled;        /* runs only, and alone, on an image with the package baked in */
     struct boot_profile boot;
     struct step steps[SCENARIO_MAX_STEPS]; /* up to the first STEP_END */
 };
