@@ -1016,6 +1016,16 @@ unit_child_of_qemu() { awk '{print $4}' "/proc/$1/stat"; }
     survived stuck-unit
 }
 
+@test "fault: a no-qemu check that cannot fail: none is left (an exact pgrep of the 18-character name never matches), and the /proc scan fails with a live qemu of the run" {
+    injected no-qemu-check
+    # The kernel cuts comm to 15 characters: an exact pgrep of qemu's full name matches nothing, ever.
+    run grep -rnE --include=*.bats --include=*.bash -e 'pgrep -x qemu-system-x86_6[4]' tests harness
+    echo "$output"
+    [ "$status" -eq 1 ]
+    no_qemu_check_can_fail "$FO/no-qemu-check/"
+    survived no-qemu-check
+}
+
 @test "security: every fork of the harness goes through spawn_fork (PDEATHSIG, then the parent re-checked)" {
     run grep -rn --include=*.c -E '\bfork\(\)' harness/src
     echo "$output"
