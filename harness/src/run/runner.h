@@ -13,6 +13,12 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+/* Every boot's kernel arguments begin with the console and the root disk,
+ * and keep the console quiet. no_timer_check: under a loaded TCG host the
+ * kernel's IO-APIC timer check can fail and panic the boot. */
+#define BOOT_ARGS_ROOT "console=ttyS0 root=/dev/vda"
+#define BOOT_ARGS_QUIET "quiet no_timer_check"
+
 /* One package per format (deb, rpm), each of --package and --old-package. */
 #define RUN_PACKAGES_MAX 4
 
