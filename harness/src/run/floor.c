@@ -31,12 +31,6 @@
     " $(/bin/busybox cat /proc/sys/net/ipv4/ip_unprivileged_port_start) $(/bin/busybox cat /proc/uptime);"          \
     " /bin/busybox poweroff -f\""
 
-static double scaled(const struct run_config *cfg, double seconds)
-{
-    double s = seconds * cfg->timeout_scale;
-    return cfg->accel && strcmp(cfg->accel, "kvm") == 0 ? s / 4 : s;
-}
-
 __attribute__((format(printf, 2, 3))) static bool fail(struct floor_result *res, const char *fmt, ...)
 {
     va_list ap;
@@ -66,7 +60,7 @@ static bool make_disks(const char *work_dir, const struct image_info *img, char 
 static bool watch(struct session *s, const struct run_config *cfg, double started, struct floor_result *res)
 {
     char line[256], why[512];
-    enum wait_status w = session_wait_console(s, FLOOR_MARKER, scaled(cfg, FLOOR_VALUE_TIMEOUT), line, sizeof line,
+    enum wait_status w = session_wait_console(s, FLOOR_MARKER, runner_deadline(cfg, FLOOR_VALUE_TIMEOUT), line, sizeof line,
                                               why, sizeof why);
     if (w != WAIT_MSG) {
         cleanup_free char *tail = session_console_tail(s, 8);
@@ -76,8 +70,8 @@ static bool watch(struct session *s, const struct run_config *cfg, double starte
     const char *at = strstr(line, FLOOR_MARKER) + strlen(FLOOR_MARKER);
     if (sscanf(at, "%d %lf", &res->port_start, &res->guest_uptime) != 2)
         return fail(res, "the floor's line is not `%s PORT UPTIME`: %.200s", FLOOR_MARKER, line);
-    if (!vm_wait_exit(&s->vm, scaled(cfg, FLOOR_POWEROFF_TIMEOUT)))
-        return fail(res, "the floor guest did not power off within %.0f s", scaled(cfg, FLOOR_POWEROFF_TIMEOUT));
+    if (!vm_wait_exit(&s->vm, runner_deadline(cfg, FLOOR_POWEROFF_TIMEOUT)))
+        return fail(res, "the floor guest did not power off within %.0f s", runner_deadline(cfg, FLOOR_POWEROFF_TIMEOUT));
     return true;
 }
 

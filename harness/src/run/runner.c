@@ -85,7 +85,7 @@ __attribute__((format(printf, 2, 3))) static bool fail(struct runner *r, const c
     return false;
 }
 
-static double scaled_by(const struct run_config *cfg, double seconds)
+double runner_deadline(const struct run_config *cfg, double seconds)
 {
     double s = seconds * cfg->timeout_scale;
     return cfg->accel && strcmp(cfg->accel, "kvm") == 0 ? s / 4 : s;
@@ -93,7 +93,7 @@ static double scaled_by(const struct run_config *cfg, double seconds)
 
 static double scaled(const struct runner *r, double seconds)
 {
-    return scaled_by(r->cfg, seconds);
+    return runner_deadline(r->cfg, seconds);
 }
 
 /* Every wait one step may make, at its longest. */
@@ -121,7 +121,7 @@ double runner_worst_case_seconds(const struct run_config *cfg, const struct scen
         for (size_t k = 0; k < scenario_nsteps(p); k++)
             total += step_worst_case(&p->steps[k]);
     }
-    return scaled_by(cfg, total);
+    return runner_deadline(cfg, total);
 }
 
 static bool run_helper(struct runner *r, char *const argv[], double timeout)

@@ -43,6 +43,9 @@ struct run_config {
     size_t nold_packages;
 };
 
+/* A deadline in seconds for TCG, as cfg runs it: times --timeout-scale,
+ * and a quarter of it under KVM. */
+double runner_deadline(const struct run_config *cfg, double seconds);
 json_t *runner_run_image(const struct run_config *cfg, const struct image_info *img);
 /* The longest sc can take on its own, with its predecessors, when every
  * wait runs to its deadline: the unit pool's bound on a whole unit. */
