@@ -44,11 +44,13 @@ rpm-old:
 	$(MAKE) --no-print-directory rpm PKG_VERSION=$(OLD_VERSION)
 packages-old: deb-old rpm-old
 
-# Boot-to-verdict: the harness's boot against the plain boot, alternating.
+# Boot-to-verdict of one image (IMAGE, default $(DEFAULT_IMAGE)): the
+# harness's boot, the plain boot and the floor (busybox as init),
+# alternating. An image this machine cannot build is skipped.
 BENCH_RUNS ?= 5
 .PHONY: bench
 bench: portcheck image-deps
-	$(HARNESS_BUILD)/portcheck bench --image $(DEFAULT_IMAGE) --runs $(BENCH_RUNS) --out $(OUT)/bench
+	$(HARNESS_BUILD)/portcheck bench --image $(IMAGE) --runs $(BENCH_RUNS) --out $(OUT)/bench
 
 clean:
 	rm -rf $(OUT) harness/build

@@ -167,6 +167,20 @@ load procs
     [ "$(got_of broken nfs-secure-export mountd-with:verdict)" = illegal-port ]
 }
 
+# One round of the three kinds (about 80 s under TCG on a loaded 2-core
+# host); before the no-qemu check, which then covers the floor's qemu too.
+@test "bench --runs 1: harness, reference and floor boots, the closing line and bench.json" {
+    accel=$(jq -r '.runs[0].accel // "auto"' "$VM_OUT/good/report.json" 2>/dev/null || echo auto)
+    run -0 "$PORTCHECK" bench --image debian-bookworm --runs 1 --accel "$accel" --out "$VM_OUT/bench"
+    echo "$output"
+    num='[0-9]+\.[0-9]{2}'
+    line="^bench: harness median $num s, reference median $num s, floor median $num s, speedup $num, over floor $num\$"
+    [[ "$(tail -n 1 <<<"$output")" =~ $line ]]
+    run -0 jq -e '[.samples[].way] == ["harness", "reference", "floor"] and .floor.median > 0 and
+        .floor.median < .harness.median and .over_floor > 1 and
+        ([.samples[] | select(.way == "floor") | .port_start] == [1024])' "$VM_OUT/bench/bench.json"
+}
+
 @test "no qemu process is left behind" {
     assert_no_qemu_of "$VM_OUT/"
 }

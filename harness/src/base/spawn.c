@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -197,4 +198,20 @@ void spawn_result_free(struct spawn_result *res)
     free(res->out);
     free(res->err);
     res->out = res->err = NULL;
+}
+
+bool spawn_check(char *const argv[], double timeout_s, char *err, size_t errlen)
+{
+    struct spawn_result res;
+    spawn_run(argv, timeout_s, false, &res);
+    bool ok = res.exit_code == 0;
+    if (!ok) {
+        char *nl = strchr(res.err, '\n');
+        if (nl)
+            *nl = '\0';
+        snprintf(err, errlen, "%s failed (%s%d): %s", argv[0], res.timed_out ? "timed out, " : "", res.exit_code,
+                 res.err);
+    }
+    spawn_result_free(&res);
+    return ok;
 }

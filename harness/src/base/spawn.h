@@ -4,6 +4,7 @@
 #define PORTCHECK_SPAWN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 struct spawn_result {
@@ -43,6 +44,9 @@ pid_t spawn_fork(int deathsig, unsigned flags);
  * failed fork or pipe dies (there is nothing to run on). */
 bool spawn_run(char *const argv[], double timeout_s, bool echo_stderr, struct spawn_result *res);
 void spawn_result_free(struct spawn_result *res);
+/* spawn_run for a helper that must succeed: false with "ARGV0 failed
+ * (EXIT): its first stderr line" in err. */
+bool spawn_check(char *const argv[], double timeout_s, char *err, size_t errlen);
 
 /* Whether a program is on PATH (for one-line "install X" errors). */
 bool program_on_path(const char *name);

@@ -1,40 +1,33 @@
-/* portcheck bench: both boot ways run the baseline scenario with
- * the same qemu options (accelerator, memory, CPUs, disks); only the guest's
- * boot path differs: the harness's initramfs and portcheck.target, or the
- * distro initramfs, the default target and the agent at multi-user. The
- * figure is seconds_to_verdict: qemu start to the host holding the facts. */
+/* portcheck bench: three kinds of boot of one image, alternating in one
+ * run so that all see the same machine load, with the same qemu options
+ * (accelerator, memory, CPUs, disks):
+ *   harness    the harness's initramfs and portcheck.target, the agent's facts;
+ *   reference  the distro initramfs, the default target, the agent at multi-user;
+ *   floor      the harness's kernel and initramfs with busybox as init, which
+ *              reads the sysctl and powers off (run/floor.h).
+ * The figure is seconds_to_verdict: qemu start to the host holding the
+ * value (the agent's facts, or the floor's console line). */
 #define _GNU_SOURCE
 #include "cli/bench.h"
 
 #include "cli/options.h"
 
 #include "vm/accel.h"
+#include "run/floor.h"
 #include "run/images.h"
 #include "base/progress.h"
 #include "report/report.h"
+#include "report/report_bench.h"
 #include "run/outdir.h"
 #include "run/runner.h"
 #include "base/signals.h"
 #include "base/util.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, compare_doubles);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 enum { BENCH_IMAGE = 1, BENCH_RUNS, BENCH_ACCEL, BENCH_OUT, BENCH_IMAGES_DIR };
 
@@ -55,6 +48,142 @@ static void take_bench_option(void *ctx, int id, const char *v)
     }
 }
 
+/* One boot's figures, or why it gave none. */
+struct bench_sample {
+    double seconds, uptime, rss_mib;
+    int port_start; /* the floor's: what the kernel returned; -1 for the others */
+    char reason[1024];
+};
+
+struct bench {
+    struct run_config cfg;
+    const struct image_info *img;
+};
+
+/* A harness or reference boot: the runner's baseline scenario. */
+static bool boot_with_runner(struct bench *b, bool reference, struct bench_sample *out)
+{
+    b->cfg.reference_boot = reference;
+    json_t *res = runner_run_image(&b->cfg, b->img);
+    json_t *sc = json_array_get(json_object_get(res, "scenarios"), 0);
+    json_t *boot = json_array_get(json_object_get(res, "boots"), 0);
+    out->seconds = report_num(boot, "seconds_to_verdict");
+    out->uptime = report_num(boot, "guest_uptime_at_verdict");
+    out->rss_mib = report_num(res, "qemu_peak_rss_mib");
+    out->port_start = -1;
+    bool ok = report_scenario_status(sc) == REPORT_PASS && out->seconds > 0;
+    if (!ok)
+        snprintf(out->reason, sizeof out->reason, "%s", report_str(sc, "reason"));
+    json_decref(res);
+    return ok;
+}
+
+static bool boot_harness(struct bench *b, struct bench_sample *out)
+{
+    return boot_with_runner(b, false, out);
+}
+
+static bool boot_reference(struct bench *b, struct bench_sample *out)
+{
+    return boot_with_runner(b, true, out);
+}
+
+static bool boot_floor(struct bench *b, struct bench_sample *out)
+{
+    struct floor_result f;
+    bool ok = floor_boot(&b->cfg, b->img, &f);
+    out->seconds = f.seconds_to_value;
+    out->uptime = f.guest_uptime;
+    out->rss_mib = f.qemu_peak_rss_mib;
+    out->port_start = f.port_start;
+    snprintf(out->reason, sizeof out->reason, "%s", f.reason);
+    return ok;
+}
+
+/* In report_bench_kinds' order: one round runs each once. */
+static bool (*const boot_kind[REPORT_BENCH_KINDS])(struct bench *, struct bench_sample *) = {
+    boot_harness, boot_reference, boot_floor};
+
+static json_t *sample_json(const char *kind, int run, const struct bench_sample *s)
+{
+    json_t *o = json_pack("{s:s, s:i, s:f, s:f, s:f}", "way", kind, "run", run, "seconds_to_verdict", s->seconds,
+                          "guest_uptime_at_verdict", s->uptime, "qemu_peak_rss_mib", s->rss_mib);
+    if (s->port_start >= 0)
+        json_object_set_new(o, "port_start", json_integer(s->port_start));
+    return o;
+}
+
+/* Every round, each kind once, until one fails or a signal comes; the
+ * samples are appended to `samples`. Returns the exit code. */
+static int run_rounds(struct bench *b, int runs, json_t *samples)
+{
+    for (int i = 0; i < runs; i++) {
+        for (size_t k = 0; k < REPORT_BENCH_KINDS; k++) {
+            if (signals_pending())
+                return signals_pending() == SIGINT ? 130 : EXIT_NO_VERDICT;
+            const char *kind = report_bench_kinds[k];
+            struct bench_sample s = {0};
+            if (!boot_kind[k](b, &s)) {
+                fprintf(stderr, "portcheck: bench boot %d (%s) did not pass: %s\n", i + 1, kind, s.reason);
+                return signals_pending() == SIGINT ? 130 : EXIT_NO_VERDICT;
+            }
+            json_array_append_new(samples, sample_json(kind, i + 1, &s));
+            progress_note(b->img->name, "%-9s boot %d/%d: %.2f s to verdict (guest uptime %.2f s), qemu peak %.0f MiB",
+                          kind, i + 1, runs, s.seconds, s.uptime, s.rss_mib);
+        }
+    }
+    return 0;
+}
+
+static void write_results(const struct bench *b, int runs, json_t *samples)
+{
+    json_t *o = report_bench_summary(samples);
+    json_object_set_new(o, "image", json_string(b->img->name));
+    json_object_set_new(o, "kernel", json_string(b->img->kernel ? b->img->kernel : ""));
+    json_object_set_new(o, "accel", json_string(b->cfg.accel));
+    json_object_set_new(o, "runs", json_integer(runs));
+    json_object_set(o, "samples", samples);
+    cleanup_free char *path = xasprintf("%s/bench.json", b->cfg.out_dir);
+    if (!report_write_json(o, path))
+        warn_msg("cannot write %s", path);
+    report_bench_print(o, stdout);
+    json_decref(o);
+}
+
+/* Everything a bench needs before the first boot: 0 when ready, else the
+ * exit code (-1 for an image this machine cannot build: skipped). */
+static int bench_prepare(const struct bench_args *a, char **agent, struct image_info *img)
+{
+    char err[512];
+    if (!image_check(a->images_dir, a->image, err, sizeof err)) {
+        fprintf(stderr, "portcheck: %s\n", err);
+        return EXIT_NO_VERDICT;
+    }
+    cleanup_free char *dir = exe_dir();
+    *agent = xasprintf("%s/portcheck-agent", dir);
+    if (access(*agent, X_OK) != 0) {
+        fprintf(stderr, "portcheck: guest agent %s is missing: build it with make portcheck\n", *agent);
+        return EXIT_NO_VERDICT;
+    }
+    if (!outdir_claim(a->out, err, sizeof err)) {
+        fprintf(stderr, "portcheck: %s\n", err);
+        return EXIT_NO_VERDICT;
+    }
+    signals_init();
+    progress_init();
+    image_prepare(a->images_dir, a->image, img);
+    if (!img->dir && img->skip_reason) {
+        /* As run skips it: no figures, and no failure. */
+        printf("bench: %s skipped: %s\n", a->image, img->skip_reason);
+        return -1;
+    }
+    if (!img->dir) {
+        fprintf(stderr, "portcheck: image %s is not available: %s\n", a->image, img->error);
+        return EXIT_NO_VERDICT;
+    }
+    return 0;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     static const struct cli_option opts[] = {
@@ -68,101 +197,25 @@ int cmd_bench(int argc, char **argv)
     struct bench_args a = {.image = DEFAULT_IMAGE, .accel = "auto", .out = "out/bench", .images_dir = "vm-images",
                            .runs = 5};
     cli_parse("bench", argc, argv, opts, take_bench_option, NULL, &a);
-    const char *image = a.image, *accel = a.accel, *out = a.out, *images_dir = a.images_dir;
-    int runs = a.runs;
-    char err[512];
-    if (!image_check(images_dir, image, err, sizeof err)) {
-        fprintf(stderr, "portcheck: %s\n", err);
-        return EXIT_NO_VERDICT;
-    }
-    cleanup_free char *dir = exe_dir();
-    cleanup_free char *agent = xasprintf("%s/portcheck-agent", dir);
-    if (access(agent, X_OK) != 0) {
-        fprintf(stderr, "portcheck: guest agent %s is missing: build it with make portcheck\n", agent);
-        return EXIT_NO_VERDICT;
-    }
-    if (!outdir_claim(out, err, sizeof err)) {
-        fprintf(stderr, "portcheck: %s\n", err);
-        return EXIT_NO_VERDICT;
-    }
-    signals_init();
-    progress_init();
-    struct image_info img;
-    image_prepare(images_dir, image, &img);
-    if (!img.dir) {
-        fprintf(stderr, "portcheck: image %s is not available: %s\n", image,
-                img.skip_reason ? img.skip_reason : img.error);
-        image_info_free(&img);
-        return EXIT_NO_VERDICT;
-    }
-    cleanup_free char *kernel = xasprintf("%s/vmlinuz", img.dir);
-    cleanup_free char *initrd = xasprintf("%s/fastboot.cpio.gz", img.dir);
-    const char *why;
-    struct run_config cfg = {.out_dir = out, .agent_path = agent, .timeout_scale = 1, .mem_mb = 512};
-    cfg.accel = accel_choose(accel, NULL, kernel, initrd, &why);
-    cfg.wanted[cfg.nwanted++] = scenario_find("baseline");
-    progress_note("-", "accelerator %s (%s); %d runs each way, alternating", cfg.accel, why, runs);
-
-    double *fast = xcalloc((size_t)runs, sizeof *fast), *plain = xcalloc((size_t)runs, sizeof *plain);
-    double rss_fast = 0, rss_plain = 0;
-    json_t *samples = json_array();
-    int rc = 0;
-    for (int i = 0; i < runs && !signals_pending() && rc == 0; i++) {
-        for (int way = 0; way < 2 && rc == 0; way++) {
-            cfg.reference_boot = way == 1;
-            json_t *res = runner_run_image(&cfg, &img);
-            json_t *sc = json_array_get(json_object_get(res, "scenarios"), 0);
-            json_t *boot = json_array_get(json_object_get(res, "boots"), 0);
-            double secs = report_num(boot, "seconds_to_verdict");
-            double rss = report_num(res, "qemu_peak_rss_mib");
-            if (report_scenario_status(sc) != REPORT_PASS || secs <= 0) {
-                fprintf(stderr, "portcheck: bench boot %d (%s) did not pass: %s\n", i + 1,
-                        way ? "reference" : "harness", report_str(sc, "reason"));
-                rc = EXIT_NO_VERDICT;
-            }
-            (way ? plain : fast)[i] = secs;
-            if (way)
-                rss_plain = rss > rss_plain ? rss : rss_plain;
-            else
-                rss_fast = rss > rss_fast ? rss : rss_fast;
-            json_array_append_new(samples, json_pack("{s:s, s:i, s:f, s:f, s:f}", "way", way ? "reference" : "harness",
-                                                     "run", i + 1, "seconds_to_verdict", secs,
-                                                     "guest_uptime_at_verdict",
-                                                     report_num(boot, "guest_uptime_at_verdict"),
-                                                     "qemu_peak_rss_mib", rss));
-            progress_note(image, "%s boot %d/%d: %.2f s to verdict, qemu peak %.0f MiB",
-                          way ? "reference" : "harness  ", i + 1, runs, secs, rss);
-            json_decref(res);
-        }
-    }
-    if (signals_pending())
-        rc = signals_pending() == SIGINT ? 130 : EXIT_NO_VERDICT;
+    cleanup_free char *agent = NULL;
+    struct image_info img = {0};
+    int rc = bench_prepare(&a, &agent, &img);
     if (rc == 0) {
-        double fmin = fast[0], fmax = fast[0], pmin = plain[0], pmax = plain[0];
-        for (int i = 0; i < runs; i++) {
-            fmin = fast[i] < fmin ? fast[i] : fmin;
-            fmax = fast[i] > fmax ? fast[i] : fmax;
-            pmin = plain[i] < pmin ? plain[i] : pmin;
-            pmax = plain[i] > pmax ? plain[i] : pmax;
-        }
-        double fm = median(fast, (size_t)runs), pm = median(plain, (size_t)runs);
-        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:o, s:{s:f,s:f,s:f,s:f}, s:{s:f,s:f,s:f,s:f}, s:f}", "image",
-                              image, "kernel", img.kernel, "accel", cfg.accel, "runs", runs, "samples", samples,
-                              "harness", "median", fm, "min", fmin, "max", fmax, "qemu_peak_rss_mib", rss_fast,
-                              "reference", "median", pm, "min", pmin, "max", pmax, "qemu_peak_rss_mib", rss_plain,
-                              "speedup", pm / fm);
-        samples = NULL;
-        cleanup_free char *path = xasprintf("%s/bench.json", out);
-        if (!report_write_json(o, path))
-            warn_msg("cannot write %s", path);
-        json_decref(o);
-        printf("harness:   median %.2f s (min %.2f, max %.2f), qemu peak %.0f MiB\n", fm, fmin, fmax, rss_fast);
-        printf("reference: median %.2f s (min %.2f, max %.2f), qemu peak %.0f MiB\n", pm, pmin, pmax, rss_plain);
-        printf("bench: harness median %.2f s, reference median %.2f s, speedup %.2f\n", fm, pm, pm / fm);
+        cleanup_free char *kernel = xasprintf("%s/vmlinuz", img.dir);
+        cleanup_free char *initrd = xasprintf("%s/fastboot.cpio.gz", img.dir);
+        const char *why;
+        struct bench b = {.cfg = {.out_dir = a.out, .agent_path = agent, .timeout_scale = 1, .mem_mb = 512},
+                          .img = &img};
+        b.cfg.accel = accel_choose(a.accel, NULL, kernel, initrd, &why);
+        b.cfg.wanted[b.cfg.nwanted++] = scenario_find("baseline");
+        progress_note("-", "accelerator %s (%s); %d runs of each kind (harness, reference, floor), alternating",
+                      b.cfg.accel, why, a.runs);
+        json_t *samples = json_array();
+        rc = run_rounds(&b, a.runs, samples);
+        if (rc == 0)
+            write_results(&b, a.runs, samples);
+        json_decref(samples);
     }
-    json_decref(samples);
-    free(fast);
-    free(plain);
     image_info_free(&img);
-    return rc;
+    return rc < 0 ? EXIT_ALL_PASSED : rc;
 }

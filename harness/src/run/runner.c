@@ -4,6 +4,7 @@
 
 #include "report/report.h"
 #include "run/checks.h"
+#include "run/disks.h"
 #include "common/constants.h"
 #include "base/progress.h"
 #include "vm/session.h"
@@ -86,7 +87,7 @@ __attribute__((format(printf, 2, 3))) static bool fail(struct runner *r, const c
     return false;
 }
 
-static double scaled_by(const struct run_config *cfg, double seconds)
+double runner_deadline(const struct run_config *cfg, double seconds)
 {
     double s = seconds * cfg->timeout_scale;
     return cfg->accel && strcmp(cfg->accel, "kvm") == 0 ? s / 4 : s;
@@ -94,7 +95,7 @@ static double scaled_by(const struct run_config *cfg, double seconds)
 
 static double scaled(const struct runner *r, double seconds)
 {
-    return scaled_by(r->cfg, seconds);
+    return runner_deadline(r->cfg, seconds);
 }
 
 /* Every wait one step may make, at its longest. */
@@ -122,22 +123,12 @@ double runner_worst_case_seconds(const struct run_config *cfg, const struct scen
         for (size_t k = 0; k < scenario_nsteps(p); k++)
             total += step_worst_case(&p->steps[k]);
     }
-    return scaled_by(cfg, total);
+    return runner_deadline(cfg, total);
 }
 
 static bool run_helper(struct runner *r, char *const argv[], double timeout)
 {
-    struct spawn_result res;
-    spawn_run(argv, timeout, false, &res);
-    bool ok = res.exit_code == 0;
-    if (!ok) {
-        char *nl = strchr(res.err, '\n');
-        if (nl)
-            *nl = '\0';
-        fail(r, "%s failed (%s%d): %s", argv[0], res.timed_out ? "timed out, " : "", res.exit_code, res.err);
-    }
-    spawn_result_free(&res);
-    return ok;
+    return spawn_check(argv, timeout, r->reason, sizeof r->reason);
 }
 
 /* Copy a package into the payload tree; returns its path in the guest. */
@@ -176,26 +167,14 @@ static bool make_payload(struct runner *r)
     if (!write_file_atomic(patch, upstream_systemd_patch, strlen(upstream_systemd_patch)))
         return fail(r, "cannot write %s: %s", patch, strerror(errno));
     r->payload = xasprintf("%s/payload.img", r->work_dir);
-    char *mkfs[] = {"mkfs.ext4", "-q", "-F", "-L", "portcheck", "-d", dir, r->payload, "64M", NULL};
-    return run_helper(r, mkfs, 60);
+    return disk_payload(dir, r->payload, r->reason, sizeof r->reason);
 }
 
 static bool make_overlay(struct runner *r)
 {
     free(r->overlay);
     r->overlay = xasprintf("%s/disk.qcow2", r->work_dir);
-    unlink(r->overlay);
-    cleanup_free char *base = xasprintf("%s/rootfs.raw", r->img->dir);
-    char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "raw", r->overlay, NULL};
-    return run_helper(r, argv, 30);
-}
-
-/* qboot starts a direct kernel boot faster than SeaBIOS under TCG; every
- * boot (the benchmark's reference too) uses the same firmware. */
-static const char *qboot_path(void)
-{
-    static const char path[] = "/usr/share/qemu/qboot.rom";
-    return access(path, R_OK) == 0 ? path : NULL;
+    return disk_overlay(r->img->dir, r->overlay, r->reason, sizeof r->reason);
 }
 
 /* A free port on 127.0.0.1 for a forward; qemu binds it a moment later. */
@@ -281,7 +260,7 @@ static bool start_vm(struct runner *r, const char *how)
     struct vm_spec spec = {
         .qemu = r->cfg->qemu,
         .accel = r->cfg->accel,
-        .bios = qboot_path(),
+        .bios = vm_qboot_path(),
         .kernel = NULL,
         .mem_mb = r->cfg->mem_mb,
         .smp = 1,
@@ -309,10 +288,8 @@ static bool start_vm(struct runner *r, const char *how)
                                                                r->profile.target ? r->profile.target
                                                                                  : "portcheck.target");
     cleanup_free char *append =
-        /* no_timer_check: under a loaded TCG host the kernel's IO-APIC timer
-         * check can fail and panic the boot. */
-        xasprintf("console=ttyS0 root=/dev/vda %s quiet no_timer_check %s %s %s %s", r->profile.reference ? "ro" : "rw", unit, r->img->cmdline ? r->img->cmdline : "",
-                  r->profile.extra_cmdline ? r->profile.extra_cmdline : "",
+        xasprintf(BOOT_ARGS_ROOT " %s " BOOT_ARGS_QUIET " %s %s %s %s", r->profile.reference ? "ro" : "rw", unit,
+                  r->img->cmdline ? r->img->cmdline : "", r->profile.extra_cmdline ? r->profile.extra_cmdline : "",
                   r->cfg->kernel_arg ? r->cfg->kernel_arg : "");
     spec.kernel = kernel;
     spec.initrd = initrd;

@@ -13,6 +13,12 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+/* Every boot's kernel arguments begin with the console and the root disk,
+ * and keep the console quiet. no_timer_check: under a loaded TCG host the
+ * kernel's IO-APIC timer check can fail and panic the boot. */
+#define BOOT_ARGS_ROOT "console=ttyS0 root=/dev/vda"
+#define BOOT_ARGS_QUIET "quiet no_timer_check"
+
 /* One package per format (deb, rpm), each of --package and --old-package. */
 #define RUN_PACKAGES_MAX 4
 
@@ -37,6 +43,9 @@ struct run_config {
     size_t nold_packages;
 };
 
+/* A deadline in seconds for TCG, as cfg runs it: times --timeout-scale,
+ * and a quarter of it under KVM. */
+double runner_deadline(const struct run_config *cfg, double seconds);
 json_t *runner_run_image(const struct run_config *cfg, const struct image_info *img);
 /* The longest sc can take on its own, with its predecessors, when every
  * wait runs to its deadline: the unit pool's bound on a whole unit. */

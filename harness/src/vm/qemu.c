@@ -112,6 +112,12 @@ static void build_argv(const struct vm_spec *s, struct argv_builder *a)
     }
 }
 
+const char *vm_qboot_path(void)
+{
+    static const char path[] = "/usr/share/qemu/qboot.rom";
+    return access(path, R_OK) == 0 ? path : NULL;
+}
+
 static int pidfd_open_compat(pid_t pid)
 {
     return (int)syscall(SYS_pidfd_open, pid, 0);

@@ -39,6 +39,10 @@ struct vm {
     size_t err_part_len;
 };
 
+/* qboot, where installed: it starts a direct kernel boot faster than
+ * SeaBIOS under TCG. Every boot (the bench's reference and floor too) uses
+ * the same firmware. NULL for qemu's default. */
+const char *vm_qboot_path(void);
 /* Start qemu. On failure returns false with a one-line reason. */
 bool vm_start(const struct vm_spec *spec, struct vm *vm, char *err, size_t errlen);
 /* Read what qemu wrote to stderr so far, without blocking, so the pipe

@@ -102,6 +102,8 @@ static void console_take(struct session *s, const char *data, size_t n)
             for (size_t p = 0; p < sizeof fatal_patterns / sizeof *fatal_patterns; p++)
                 if (!s->fatal[0] && strstr(s->console_line, fatal_patterns[p]))
                     console_printable(s->fatal, sizeof s->fatal, s->console_line, s->console_line_len);
+            if (s->marker && !s->marker_line[0] && strstr(s->console_line, s->marker))
+                console_printable(s->marker_line, sizeof s->marker_line, s->console_line, s->console_line_len);
             s->console_line_len = 0;
         } else {
             s->console_line[s->console_line_len++] = ch;
@@ -147,6 +149,60 @@ static int take_agent_line(struct session *s, struct guest_msg *msg, char *why, 
     return 0;
 }
 
+/* One round of a wait: WAIT_MSG when it must go on (something was read,
+ * or nothing yet), any other status when the wait ends with it. */
+static enum wait_status wait_round(struct session *s, double deadline, double timeout_s, char *why, size_t whylen)
+{
+    if (s->fatal[0]) {
+        snprintf(why, whylen, "console: %s", s->fatal);
+        return WAIT_FATAL;
+    }
+    if (signals_pending()) {
+        snprintf(why, whylen, "interrupted by signal %d", signals_pending());
+        return WAIT_INTERRUPTED;
+    }
+    if (vm_poll_exit(&s->vm)) {
+        drain_console(s);
+        if (s->fatal[0]) {
+            snprintf(why, whylen, "console: %s", s->fatal);
+            return WAIT_FATAL;
+        }
+        cleanup_free char *how = vm_describe_exit(&s->vm);
+        vm_drain_stderr(&s->vm);
+        const char *said = vm_stderr_last(&s->vm);
+        snprintf(why, whylen, "qemu %s%s%s", how, said[0] ? ": " : "", said);
+        return WAIT_EXITED;
+    }
+    double left = deadline - now_monotonic();
+    if (left <= 0) {
+        snprintf(why, whylen, "no answer from the guest after %.0f s", timeout_s);
+        return WAIT_TIMEOUT;
+    }
+    struct pollfd p[4] = {
+        {.fd = s->vm.agent_fd, .events = POLLIN},
+        {.fd = s->vm.console_fd, .events = POLLIN},
+        {.fd = s->vm.pidfd, .events = POLLIN},
+        {.fd = s->vm.err_fd, .events = POLLIN},
+    };
+    if (signals_ppoll(p, 4, left) < 0)
+        return WAIT_MSG;
+    if (p[3].revents & (POLLIN | POLLHUP))
+        vm_drain_stderr(&s->vm);
+    if (p[1].revents & (POLLIN | POLLHUP))
+        drain_console(s);
+    if (p[0].revents & POLLIN) {
+        ssize_t r = recv(s->vm.agent_fd, s->rbuf, sizeof s->rbuf, MSG_DONTWAIT);
+        if (r > 0) {
+            s->rpos = 0;
+            s->rlen = (size_t)r;
+        }
+    }
+    /* A hung-up agent socket means qemu is gone: the pidfd says so next. */
+    if ((p[0].revents & POLLHUP) && !(p[0].revents & POLLIN))
+        vm_wait_exit(&s->vm, 2.0);
+    return WAIT_MSG;
+}
+
 enum wait_status session_wait(struct session *s, double timeout_s, struct guest_msg *msg, char *why, size_t whylen)
 {
     double deadline = now_monotonic() + timeout_s;
@@ -157,53 +213,31 @@ enum wait_status session_wait(struct session *s, double timeout_s, struct guest_
             return WAIT_MSG;
         if (got < 0)
             return WAIT_PROTOCOL;
-        if (s->fatal[0]) {
-            snprintf(why, whylen, "console: %s", s->fatal);
-            return WAIT_FATAL;
+        enum wait_status w = wait_round(s, deadline, timeout_s, why, whylen);
+        if (w != WAIT_MSG)
+            return w;
+    }
+}
+
+enum wait_status session_wait_console(struct session *s, const char *marker, double timeout_s, char *line,
+                                      size_t linelen, char *why, size_t whylen)
+{
+    double deadline = now_monotonic() + timeout_s;
+    why[0] = '\0';
+    s->marker = marker;
+    for (;;) {
+        /* The agent channel is not read: a guest without an agent has
+         * nothing to say there, and its bytes are dropped. */
+        s->rpos = s->rlen = 0;
+        enum wait_status w = s->marker_line[0] ? WAIT_MSG : wait_round(s, deadline, timeout_s, why, whylen);
+        /* The line may have come in with qemu's exit (a guest that powers
+         * off at once). */
+        if (s->marker_line[0]) {
+            snprintf(line, linelen, "%s", s->marker_line);
+            return WAIT_MSG;
         }
-        if (signals_pending()) {
-            snprintf(why, whylen, "interrupted by signal %d", signals_pending());
-            return WAIT_INTERRUPTED;
-        }
-        if (vm_poll_exit(&s->vm)) {
-            drain_console(s);
-            if (s->fatal[0]) {
-                snprintf(why, whylen, "console: %s", s->fatal);
-                return WAIT_FATAL;
-            }
-            cleanup_free char *how = vm_describe_exit(&s->vm);
-            vm_drain_stderr(&s->vm);
-            const char *said = vm_stderr_last(&s->vm);
-            snprintf(why, whylen, "qemu %s%s%s", how, said[0] ? ": " : "", said);
-            return WAIT_EXITED;
-        }
-        double left = deadline - now_monotonic();
-        if (left <= 0) {
-            snprintf(why, whylen, "no answer from the guest after %.0f s", timeout_s);
-            return WAIT_TIMEOUT;
-        }
-        struct pollfd p[4] = {
-            {.fd = s->vm.agent_fd, .events = POLLIN},
-            {.fd = s->vm.console_fd, .events = POLLIN},
-            {.fd = s->vm.pidfd, .events = POLLIN},
-            {.fd = s->vm.err_fd, .events = POLLIN},
-        };
-        if (signals_ppoll(p, 4, left) < 0)
-            continue;
-        if (p[3].revents & (POLLIN | POLLHUP))
-            vm_drain_stderr(&s->vm);
-        if (p[1].revents & (POLLIN | POLLHUP))
-            drain_console(s);
-        if (p[0].revents & POLLIN) {
-            ssize_t r = recv(s->vm.agent_fd, s->rbuf, sizeof s->rbuf, MSG_DONTWAIT);
-            if (r > 0) {
-                s->rpos = 0;
-                s->rlen = (size_t)r;
-            }
-        }
-        /* A hung-up agent socket means qemu is gone: the pidfd says so next. */
-        if ((p[0].revents & POLLHUP) && !(p[0].revents & POLLIN))
-            vm_wait_exit(&s->vm, 2.0);
+        if (w != WAIT_MSG)
+            return w;
     }
 }
 

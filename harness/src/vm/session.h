@@ -27,6 +27,8 @@ struct session {
     char console_line[512];          /* the console line being assembled */
     size_t console_line_len;
     char fatal[256];                 /* the panic (or similar) line, if seen */
+    const char *marker;              /* session_wait_console's text to look for */
+    char marker_line[256];           /* the first console line holding it */
     struct channel agent;
     char rbuf[8192];
     size_t rpos, rlen;
@@ -46,6 +48,10 @@ enum wait_status {
 bool session_start(struct session *s, const struct vm_spec *spec, const char *console_log_path, char *err,
                    size_t errlen);
 enum wait_status session_wait(struct session *s, double timeout_s, struct guest_msg *msg, char *why, size_t whylen);
+/* Wait for a console line holding MARKER (a guest without an agent, such
+ * as the bench's floor): WAIT_MSG with the line, printable, in *line. */
+enum wait_status session_wait_console(struct session *s, const char *marker, double timeout_s, char *line,
+                                      size_t linelen, char *why, size_t whylen);
 /* Send a whole line within timeout_s; false with errno (ETIMEDOUT when the
  * guest reads nothing and the socket stays full). */
 bool session_send(struct session *s, const char *line, double timeout_s);
