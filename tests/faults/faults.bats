@@ -333,7 +333,7 @@ EOF
     # machine; the job's own make runs have their deadlines within this.
     await build_interrupted 2700
     local d=$FO/build_interrupted
-    for f in mounted-seen-by seconds-to-mounts host-mounts-at-term first-rc stop-seconds mounts-after-term procs-after-term images-after-term \
+    for f in mounted-seen-by seconds-to-mounts host-mounts-at-term first-rc stop-seconds cleanup-seconds mounts-after-term procs-after-term images-after-term \
         second-rc second-seconds mounts-after-second images-after-second; do
         echo "# $f: $(tr '\n' ' ' < "$d/$f")"
     done
@@ -346,6 +346,8 @@ EOF
     # Stopped in time, leaving nothing behind: no mount, no process, not
     # even its own temporary tree.
     awk -v s="$(cat "$d/stop-seconds")" 'BEGIN { exit !(s <= 45) }'
+    # build-image's own cleanup after make is gone: within a minute.
+    awk -v s="$(cat "$d/cleanup-seconds")" 'BEGIN { exit !(s < 62) }'
     [ ! -s "$d/mounts-after-term" ]
     [ ! -s "$d/procs-after-term" ]
     [ -z "$(grep -e '^debian-bookworm-' -e '\.tmp\.' "$d/images-after-term")" ]

@@ -209,8 +209,14 @@ job_build_interrupted() {
     wait "$pid" || rc=$?
     echo "$rc" > "$d/first-rc"
     elapsed "$t0" "$(now)" > "$d/stop-seconds"
-    # Give what outlived make a moment to show itself.
+    # make exits at once on SIGTERM; build-image, in its own namespaces, is
+    # still stopping its build and removing the half-made tree (up to its
+    # 15 s grace plus the rm, longer under load). Wait for that, with a
+    # deadline: what is still there after it has outlived its cleanup.
+    local left end=$((SECONDS + 60))
     sleep 2
+    while left=$(procs_with "$cache/") && [ -n "$left" ] && [ $SECONDS -lt $end ]; do sleep 0.5; done
+    elapsed "$t0" "$(now)" > "$d/cleanup-seconds"
     mounts_under "$cache" > "$d/mounts-after-term"
     procs_with "$cache/" > "$d/procs-after-term"
     ls -A "$cache/images" > "$d/images-after-term"
