@@ -130,6 +130,16 @@ one_line_exit_2() {
     one_line_exit_2
 }
 
+@test "backports in a Fedora recipe: exit 2, one line; a Debian recipe with backports passes the check" {
+    recipe fedora-backports 'distro = fedora' 'release = 45' 'init = systemd' 'package_format = rpm' 'backports = foo'
+    run "$BUILD" --check fedora-backports
+    one_line_exit_2
+    [[ "$output" == *"backports is for Debian recipes"* ]]
+    recipe debian-backports 'distro = debian' 'suite = bookworm' 'init = systemd' 'package_format = deb' \
+        'backports = linux-sysctl-defaults'
+    run -0 "$BUILD" --check debian-backports
+}
+
 @test "a Debian recipe without suite, a Fedora one without release: exit 2, one line" {
     recipe no-suite 'distro = debian' 'init = systemd' 'package_format = deb'
     run "$BUILD" --check no-suite

@@ -48,14 +48,19 @@ tree_from() {
     grep -q '^-net.ipv4.ping_group_range' "$dir/sysctl.d/50-default.conf"
 }
 
+# installed_version ROOTFS PACKAGE: the version the image's dpkg status records.
+installed_version() {
+    debugfs -R "cat /var/lib/dpkg/status" "$1" 2>/dev/null |
+        awk -v want="$2" '/^Package: /{p = ($2 == want)} p && /^Version: /{print $2; exit}'
+}
+
 # changelog_from ROOTFS SUITE DIR: DIR/debian/changelog, linux-base's, as
 # the package the image installed ships it. Images leave out /usr/share/doc,
 # so it is read from that package's .deb in the build's apt cache, the
 # version the image's dpkg status records.
 changelog_from() {
     local rootfs=$1 suite=$2 dir=$3 version deb
-    version=$(debugfs -R "cat /var/lib/dpkg/status" "$rootfs" 2>/dev/null |
-        awk '/^Package: /{p = ($2 == "linux-sysctl-defaults")} p && /^Version: /{print $2; exit}')
+    version=$(installed_version "$rootfs" linux-sysctl-defaults)
     [ -n "$version" ] || { echo "linux-sysctl-defaults is not installed in $rootfs" >&2; return 1; }
     deb=${PORTCHECK_CACHE:-/var/cache/portcheck}/debs/$suite/linux-sysctl-defaults_${version/:/%3a}_all.deb
     [ -f "$deb" ] || { echo "$deb is missing: rebuild the $suite image (it keeps its packages)" >&2; return 1; }
@@ -72,11 +77,13 @@ apply_check() {
     (cd "$dir" && GIT_CEILING_DIRECTORIES=$(dirname "$dir") git apply --check --verbose "$@" "$patch")
 }
 
-@test "upstream: debian-bookworm ships no 50-default.conf (systemd 252 in Debian leaves it out), so there only this package sets the key" {
+@test "upstream: the systemd patch applies to debian-bookworm's 50-default.conf, which comes from bookworm-backports" {
     image_rootfs debian-bookworm
-    run ! rootfs_has "$ROOTFS" "$CONF"
-    # Negative control: the same lookup finds a file that is there.
-    rootfs_has "$ROOTFS" /usr/lib/sysctl.d/50-pid-max.conf
+    tree_from "$ROOTFS" "$BATS_TEST_TMPDIR/bookworm"
+    run -0 apply_check "$BATS_TEST_TMPDIR/bookworm" "$SYSTEMD_PATCH"
+    # bookworm's systemd 252 leaves the file out: it is the backport's.
+    debugfs -R 'cat /var/lib/dpkg/info/linux-sysctl-defaults.list' "$ROOTFS" 2>/dev/null | grep -qxF "$CONF"
+    [[ "$(installed_version "$ROOTFS" linux-sysctl-defaults)" == *"~bpo12"* ]]
 }
 
 @test "upstream: the systemd patch applies to debian-trixie's installed 50-default.conf" {

@@ -3,11 +3,11 @@
 # recipe_load FILE sets R_<key> for every known key, or prints one line
 # naming the problem and returns 2.
 
-RECIPE_KEYS="distro suite release init package_format packages cmdline builder mirror description container_tree preinstall"
+RECIPE_KEYS="distro suite release init package_format packages backports cmdline builder mirror description container_tree preinstall"
 
 recipe_load() {
     local file=$1 line key value n=0
-    R_distro= R_suite= R_release= R_init= R_package_format= R_packages= R_cmdline= R_builder= R_mirror= R_description= R_container_tree= R_preinstall=
+    R_distro= R_suite= R_release= R_init= R_package_format= R_packages= R_backports= R_cmdline= R_builder= R_mirror= R_description= R_container_tree= R_preinstall=
     while IFS= read -r line || [ -n "$line" ]; do
         n=$((n + 1))
         case "$line" in ''|'#'*) continue ;; esac
@@ -45,6 +45,11 @@ recipe_load() {
     case "$R_init" in systemd|sysvinit) ;; *) echo "recipe $file: init '$R_init' is not systemd or sysvinit" >&2; return 2 ;; esac
     case "${R_container_tree:-no}" in yes|no) ;; *) echo "recipe $file: container_tree '$R_container_tree' is not yes or no" >&2; return 2 ;; esac
     case "$R_package_format" in deb|rpm) ;; *) echo "recipe $file: package_format '$R_package_format' is not deb or rpm" >&2; return 2 ;; esac
+    # backports = PKG...: Debian packages taken from SUITE-backports.
+    if [ -n "$R_backports" ] && [ "$R_distro" != debian ]; then
+        echo "recipe $file: backports is for Debian recipes (SUITE-backports), not $R_distro" >&2
+        return 2
+    fi
     # preinstall = deb: the image builder installs this project's .deb in
     # its chroot (build-image takes it from PORTCHECK_PREINSTALL_DEB).
     case "$R_preinstall" in

@@ -13,6 +13,8 @@ debian_base_packages() {
         sysvinit) pkgs="$pkgs sysvinit-core orphan-sysvinit-scripts" ;;
     esac
     [ "$R_package_format" = rpm ] && pkgs="$pkgs rpm"
+    local b
+    for b in $R_backports; do pkgs="$pkgs $b/$R_suite-backports"; done
     echo "$pkgs $R_packages"
 }
 
@@ -29,6 +31,9 @@ DPKG_SLIM=(
     # An image is written once and then copied by mkfs: no fsync per file.
     --dpkgopt='force-unsafe-io'
 )
+
+# Further sources for mmdebstrap after the suite's mirror (build_image sets it).
+BACKPORTS_MIRROR=()
 
 # debian_mmdebstrap TARGET INCLUDE MIRROR DEBS TIMEOUT [KEEP [OPTION...]]:
 # a minbase tree of the recipe's suite. The .debs are kept between builds in
@@ -59,7 +64,7 @@ debian_mmdebstrap() {
         "${DPKG_SLIM[@]}" \
         --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
         "$@" \
-        "$R_suite" "$target" "$mirror" > "$log" 2>&1 8>&- 9>&- && { [ -z "$keep" ] || cp "$log" "$keep"; rm -f "$log"; return 0; }
+        "$R_suite" "$target" "$mirror" "${BACKPORTS_MIRROR[@]}" > "$log" 2>&1 8>&- 9>&- && { [ -z "$keep" ] || cp "$log" "$keep"; rm -f "$log"; return 0; }
         grep -E '^(E|W|Err):' "$log" | grep -v '^E: apt download failed: E: apt-get' | tail -n 5 >&2
         log "mmdebstrap failed (try $try of 4)"
         [ "$try" = 4 ] && break
@@ -87,6 +92,10 @@ build_image() {
         debian_container_tree "$work/container-tree" "$mirror" "$debs-container" &
         tree_pid=$!
     fi
+
+    # A recipe's backports come from a second source, for the image's own
+    # tree only: set after the container tree's build has forked.
+    [ -z "$R_backports" ] || BACKPORTS_MIRROR=("deb $mirror $R_suite-backports main")
 
     # A package baked in (preinstall = deb): mmdebstrap installs the local
     # .deb with the rest, in its chroot, as an image vendor's build would.

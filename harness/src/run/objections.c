@@ -68,6 +68,22 @@ static const struct objection objections[] = {
                  {"netns root tcp4:80", "check:private-netns-root:tcp4:80"}},
     },
     {
+        .objection = "Docker and Kubernetes: containers already open every port, or would inherit the host's.",
+        .scenario = "docker-netns",
+        .known = "Kubernetes, containerd and CRI-O, not measured here (no cluster): containerd's CRI option "
+                 "enable_unprivileged_ports sets 0 in each pod's netns and is on by default since containerd 2.0; "
+                 "CRI-O made it opt-in after it broke a conformance test (cri-o#10060); Kubernetes lists the "
+                 "sysctl as safe per pod (kubernetes#103298). Each value lives in the pod's own netns, apart "
+                 "from the host's.",
+        .mitigation = "None needed from the package: a container's own netns gets its runtime's value (Docker: 0); "
+                      "host-network containers follow the host, so they get 80 with the package.",
+        .without = {{"bridge container", "check:docker-bridge-without:sysctl"},
+                    {"--network host", "check:docker-host-without:sysctl"}},
+        .with = {{"bridge container", "check:docker-bridge-with:sysctl"},
+                 {"--network host", "check:docker-host-with:sysctl"},
+                 {"Docker", "docker-start:version"}},
+    },
+    {
         .objection = "SELinux: confined services lose the port protection.",
         .known = "Not measured here (the Fedora images need a mirror). Linux's selinux_socket_bind() "
                  "(security/selinux/hooks.c) still checks name_bind for any port outside "

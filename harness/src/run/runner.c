@@ -824,9 +824,9 @@ char *runner_skip_reason(const struct run_config *cfg, const struct image_info *
         return xasprintf("no older %s package given: pass --old-package (make deb PKG_VERSION=0.0.1 builds one)",
                          img->package_format);
     if (sc->needs_image_file && !image_has_file(img, sc->needs_image_file))
-        return xasprintf("this image has no %s: Debian ships it in linux-sysctl-defaults from trixie on, "
-                         "bookworm's systemd leaves it out",
-                         sc->needs_image_file);
+        return xasprintf("this image has no %s: add linux-sysctl-defaults to vm-images/recipes/%s.conf "
+                         "(packages from trixie on, backports on bookworm)",
+                         sc->needs_image_file, img->name);
     for (const char *p = sc->image_packages; p && *p; p += strcspn(p, " "), p += strspn(p, " ")) {
         cleanup_free char *word = xasprintf(" %.*s ", (int)strcspn(p, " "), p);
         if (!img->packages || !strstr(img->packages, word))

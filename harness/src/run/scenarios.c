@@ -110,6 +110,21 @@ enum { KERNEL_DEFAULT = 1024, POLICY = 80 };
      .expect_lines = {"state=" state_, "bind=" bind_}, .observe = {"said"}}
 #define HOLD_UNITS "/etc/systemd/system/portcheck-hold"
 
+/* Rootful Docker (docker.io) with the agent as the whole container image:
+ * the static binary imported from a one-file tar, so no registry is needed. */
+#define DOCKER_IMAGE "portcheck/agent:local"
+#define DOCKER_FACTS(lbl, port_start_, network)                                                                  \
+    {.kind = STEP_AGENT_FACTS, .label = (lbl), .port_start = (port_start_),                                     \
+     .argv = {"timeout", "120", "docker", "run", "--rm", "--network=" network, DOCKER_IMAGE, "/agent", "--facts"}}
+#define DOCKER_START                                                                                              \
+    {.kind = STEP_RUN, .label = "docker-start",                                                                  \
+     .argv = {"sh", "-c",                                                                                        \
+              "set -e; timeout 180 systemctl start docker.service; "                                            \
+              "tar -C /run/portcheck -cf - agent | timeout 120 docker import - " DOCKER_IMAGE " >/dev/null; "   \
+              "echo started=yes; printf 'version=%s\\n' \"$(docker version --format '{{.Server.Version}}')\"", \
+              NULL},                                                                                             \
+     .expect_lines = {"started=yes"}, .observe = {"version"}}
+
 /* The table is in run order. Scenarios with `after` continue the VM the
  * named scenario left behind; asked for alone, their predecessors run first
  * (unreported) to reach the same state. */
@@ -345,6 +360,21 @@ const struct scenario scenarios[] = {
                             "-f", "-p", "8080", "-h", "/srv/www"}},
                   {.kind = STEP_FETCH, .fetch = FETCH_HTTP, .expect_served = true, .body = "portcheck container ok"},
                   {.kind = STEP_RUN, .label = "stop", AS_PORTUSER, .argv = {"podman", "rm", "-f", "-t", "0", "web"}}},
+    },
+    {
+        .name = "docker-netns",
+        .summary = "Rootful Docker (Debian's docker.io): a container in its own netns sees 0, Docker's own "
+                   "setting since 20.10 (moby#41030), with the package or without it, so a non-root uid there "
+                   "binds every port; --network host sees the host's value (1024, then 80 with the package), "
+                   "and starting containers leaves the host's value as it was.",
+        .needs_package = true,
+        .container = true,
+        .image_packages = "docker.io",
+        .boot = {.network = true, .mem_mb = 1024},
+        .steps = {DOCKER_START, DOCKER_FACTS("docker-bridge-without", 0, "bridge"), FACTS(KERNEL_DEFAULT),
+                  DOCKER_FACTS("docker-host-without", KERNEL_DEFAULT, "host"),
+                  {.kind = STEP_INSTALL}, DOCKER_FACTS("docker-bridge-with", 0, "bridge"),
+                  DOCKER_FACTS("docker-host-with", POLICY, "host"), FACTS(POLICY)},
     },
     {
         .name = "reuseport-hijack",
