@@ -283,10 +283,17 @@ static bool start_vm(struct runner *r, const char *how)
     cleanup_free char *initrd =
         xasprintf("%s/%s", r->img->dir, r->profile.reference ? "initrd.img" : "fastboot.cpio.gz");
     /* systemd.unit only where systemd is init: other inits boot their own way. */
-    cleanup_free char *unit = r->profile.reference || !image_runs_systemd(r->img) ? xstrdup("")
-                                                   : xasprintf("systemd.unit=%s systemd.show_status=0",
-                                                               r->profile.target ? r->profile.target
-                                                                                 : "portcheck.target");
+    /* A VM without a NIC never comes online: whatever wants
+     * network-online.target (nginx.service, nfs-server.service) would wait
+     * out systemd-networkd-wait-online's 120 s for a link that cannot
+     * appear. That wait is this VM's, not the scenario's: masked for the
+     * boot (systemd-debug-generator), the units start as they would on a
+     * host that is online. */
+    const char *offline = r->profile.network ? "" : " systemd.mask=" NETWORK_WAIT_ONLINE_UNIT;
+    cleanup_free char *unit = r->profile.reference || !image_runs_systemd(r->img)
+                                  ? xstrdup("")
+                                  : xasprintf("systemd.unit=%s systemd.show_status=0%s",
+                                              r->profile.target ? r->profile.target : "portcheck.target", offline);
     cleanup_free char *append =
         xasprintf(BOOT_ARGS_ROOT " %s " BOOT_ARGS_QUIET " %s %s %s %s", r->profile.reference ? "ro" : "rw", unit,
                   r->img->cmdline ? r->img->cmdline : "", r->profile.extra_cmdline ? r->profile.extra_cmdline : "",

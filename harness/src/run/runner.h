@@ -18,6 +18,7 @@
  * kernel's IO-APIC timer check can fail and panic the boot. */
 #define BOOT_ARGS_ROOT "console=ttyS0 root=/dev/vda"
 #define BOOT_ARGS_QUIET "quiet no_timer_check"
+#define NETWORK_WAIT_ONLINE_UNIT "systemd-networkd-wait-online.service"
 
 /* One package per format (deb, rpm), each of --package and --old-package. */
 #define RUN_PACKAGES_MAX 4
