@@ -822,8 +822,8 @@ char *runner_skip_reason(const struct run_config *cfg, const struct image_info *
     if (!img->preinstalled_name && sc->preinstalled)
         return xstrdup("needs an image with the package preinstalled: debian-bookworm-preinstalled or "
                        "debian-trixie-preinstalled");
-    /* User services and containers need systemd in the guest. */
-    if ((sc->container || sc->boot.target) && !image_runs_systemd(img))
+    /* User services, containers and systemd units need systemd in the guest. */
+    if ((sc->container || sc->boot.target || sc->needs_systemd) && !image_runs_systemd(img))
         return xstrdup("needs systemd in the image (this one has another init)");
     if (sc->container && !img->container_tree)
         return xstrdup("this image has no container tree: set container_tree = yes in its recipe");

@@ -79,6 +79,7 @@ struct scenario {
     bool needs_package;
     bool needs_old_package;
     bool container;           /* a container scenario (its own report section) */
+    bool needs_systemd;       /* drives systemd units in a fast boot (no boot.target says so) */
     const char *needs_image_file; /* skipped on an image whose root lacks this file */
     const char *image_packages; /* space-separated packages the image's recipe must have */
     bool preinstalled;        /* runs only, and alone, on an image with the package baked in */

@@ -1,7 +1,8 @@
 /* Unit tests of the scenario table (harness/src/run/scenarios.c): every
  * `after` names a scenario that exists and runs earlier, no chain of
- * predecessors cycles, every scenario has steps and a summary, and the
- * names are unique. A table edited by hand is checked here, not at run
+ * predecessors cycles, every scenario has steps and a summary, the
+ * names are unique, and one that drives systemd skips where systemd is not
+ * init. A table edited by hand is checked here, not at run
  * time in a VM. */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -98,6 +99,25 @@ static void test_expect_lines_are_key_value_and_fit_a_check(void **state)
     }
 }
 
+/* A step that runs systemctl, journalctl or loginctl fails on a sysvinit
+ * image instead of skipping, unless the scenario says it needs systemd. */
+static void test_systemd_tools_only_where_systemd_is_required(void **state)
+{
+    (void)state;
+    static const char *const tools[] = {"systemctl", "journalctl", "loginctl"};
+    for (size_t i = 0; i < scenario_count; i++) {
+        const struct scenario *sc = &scenarios[i];
+        if (sc->container || sc->boot.target || sc->needs_systemd)
+            continue;
+        for (size_t k = 0; k < scenario_nsteps(sc); k++)
+            for (size_t a = 0; a < STEP_MAX_ARGS && sc->steps[k].argv[a]; a++)
+                for (size_t t = 0; t < sizeof tools / sizeof *tools; t++)
+                    if (strstr(sc->steps[k].argv[a], tools[t]))
+                        failf("scenario %s step %zu runs %s: set needs_systemd so it skips on other inits",
+                              sc->name, k, tools[t]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -105,6 +125,7 @@ int main(void)
         cmocka_unit_test(test_no_chain_cycles),
         cmocka_unit_test(test_steps_summaries_and_unique_names),
         cmocka_unit_test(test_expect_lines_are_key_value_and_fit_a_check),
+        cmocka_unit_test(test_systemd_tools_only_where_systemd_is_required),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
