@@ -11,7 +11,12 @@
  *    old by-position matrix put fedora's kernel-cmdline pass under
  *    baseline);
  *  - report_safe_copy strips a guest's escape sequences from every string,
- *    nested ones included, and leaves the original alone. */
+ *    nested ones included, and leaves the original alone;
+ *  - the headline claims 80 and 1024 only for the images where a passing
+ *    scenario's check showed them: a preinstalled image (no baseline) is
+ *    counted out of "without it", and a run with no 1024 check at all says
+ *    so (the negative control: a skipped baseline that holds the check does
+ *    not count). */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -42,6 +47,52 @@ static json_t *load(const char *text)
     json_t *j = json_loads(text, 0, &err);
     assert_non_null(j);
     return j;
+}
+
+#define SYSCTL_CHECK(v) "{\"what\": \"sysctl\", \"expect\": \"" v "\", \"got\": \"" v "\", \"ok\": true}"
+#define PREINSTALLED_RUN                                                                                          \
+    " {\"image\": \"debian-bookworm-preinstalled\", \"scenarios\": ["                                             \
+    "   {\"name\": \"preinstalled\", \"status\": \"pass\", \"checks\": [" SYSCTL_CHECK("80") "]}]}"
+
+/* The headline's text, spans joined. */
+static char *summary_text(const char *report_text)
+{
+    json_t *report = load(report_text);
+    enum report_status tone;
+    struct report_block b = report_summary(report, &tone);
+    size_t len = 1;
+    for (size_t i = 0; i < b.nspans; i++)
+        len += strlen(b.spans[i].text);
+    char *text = calloc(1, len);
+    assert_non_null(text);
+    for (size_t i = 0; i < b.nspans; i++)
+        strcat(text, b.spans[i].text);
+    report_block_free(&b);
+    json_decref(report);
+    return text;
+}
+
+static void test_headline_claims_only_what_passed(void **state)
+{
+    (void)state;
+    char *both = summary_text(
+        "{\"runs\": ["
+        " {\"image\": \"debian-bookworm\", \"scenarios\": ["
+        "   {\"name\": \"baseline\", \"status\": \"pass\", \"checks\": [" SYSCTL_CHECK("1024") "]},"
+        "   {\"name\": \"install\", \"status\": \"pass\", \"checks\": [" SYSCTL_CHECK("80") "]}]},"
+        PREINSTALLED_RUN "]}");
+    assert_non_null(strstr(both, "on 2 image(s). With the package's setting an unprivileged process binds 80"));
+    assert_non_null(strstr(both, "Without it (on 1 of the 2) the kernel default (1024) holds."));
+    free(both);
+
+    char *alone = summary_text(
+        "{\"runs\": ["
+        " {\"image\": \"debian-bookworm\", \"scenarios\": ["
+        "   {\"name\": \"baseline\", \"status\": \"skip\", \"checks\": [" SYSCTL_CHECK("1024") "]}]},"
+        PREINSTALLED_RUN "]}");
+    assert_null(strstr(alone, "Without it"));
+    assert_non_null(strstr(alone, "No scenario in this run showed the kernel default (1024)"));
+    free(alone);
 }
 
 static void test_status_names(void **state)
@@ -120,6 +171,7 @@ int main(void)
         cmocka_unit_test(test_columns_by_name),
         cmocka_unit_test(test_terminal_matrix),
         cmocka_unit_test(test_safe_copy),
+        cmocka_unit_test(test_headline_claims_only_what_passed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
