@@ -105,6 +105,16 @@ const char *report_incomplete_note(json_t *report);
  * reports and both drafts list): false when the run had no baseline. */
 bool report_baseline_facts(json_t *run, const char **sysctl, const char **tcp80, enum report_status *status);
 
+/* The facts listed under an image's heading (report_run_facts.c): OS,
+ * kernel, init and accelerator; the recipe hash; the package, if any; the
+ * boots, if any. One REPORT_ITEM block each. */
+struct report_run_facts {
+    size_t nitems;
+    struct report_block *items;
+};
+struct report_run_facts report_run_facts(json_t *run);
+void report_run_facts_free(struct report_run_facts *facts);
+
 /* A copy of REPORT (or of one run) whose every string went through
  * strip_control: what the writers render, since strings in report.json
  * can quote the guest. Free it with json_decref. */

@@ -287,51 +287,17 @@ static void scenario_details(json_t *sc, size_t i, size_t k, FILE *out)
 static void image_section(json_t *run, size_t i, FILE *out)
 {
     size_t k;
-    json_t *sc, *boot;
+    json_t *sc;
     fprintf(out, "<section id=\"img%zu\">\n<h3>", i);
     report_xml_text(out, report_str(run, "image"));
-    fputs("</h3>\n<ul>\n<li>OS: ", out);
-    report_xml_text(out, report_str(run, "os"));
-    fputs("; kernel ", out);
-    report_xml_text(out, report_str(run, "kernel"));
-    fputs("; init ", out);
-    report_xml_text(out, report_str(run, "init"));
-    fputs("; accelerator ", out);
-    report_xml_text(out, report_str(run, "accel"));
-    fputs("</li>\n<li>image recipe hash <code>", out);
-    report_xml_text(out, report_str(run, "recipe_hash"));
-    fputs("</code> (vm-images/recipes/", out);
-    report_xml_text(out, report_str(run, "image"));
-    fputs(".conf)</li>\n", out);
-    json_t *pkg = json_object_get(run, "package");
-    if (json_is_object(pkg)) {
-        fputs("<li>package ", out);
-        report_xml_text(out, report_str(pkg, "name"));
-        fputc(' ', out);
-        report_xml_text(out, report_str(pkg, "version"));
-        fputs(" (", out);
-        report_xml_text(out, report_str(pkg, "format"));
-        fputs("), sha256 <code>", out);
-        report_xml_text(out, report_str(pkg, "sha256"));
-        fputs("</code></li>\n", out);
-    }
-    json_array_foreach(json_object_get(run, "boots"), k, boot) {
-        if (k == 0)
-            fputs("<li>boots (qemu start or reboot command to the agent's first facts; * to its hello, when "
-                  "the boot asked no facts):", out);
-        fputc(' ', out);
-        report_xml_text(out, report_str(boot, "how"));
-        fprintf(out, " %.1f s%s", report_boot_seconds(boot), report_num(boot, "seconds_to_verdict") > 0 ? "" : "*");
-        const char *path = report_boot_path(boot);
-        if (path) {
-            fputs(" (", out);
-            report_xml_text(out, path);
-            fputc(')', out);
-        }
-        fputc(';', out);
-    }
-    if (json_array_size(json_object_get(run, "boots")))
+    fputs("</h3>\n<ul>\n", out);
+    struct report_run_facts facts = report_run_facts(run);
+    for (size_t f = 0; f < facts.nitems; f++) {
+        fputs("<li>", out);
+        html_spans(out, &facts.items[f]);
         fputs("</li>\n", out);
+    }
+    report_run_facts_free(&facts);
     fputs("</ul>\n", out);
     json_array_foreach(json_object_get(run, "scenarios"), k, sc)
         scenario_details(sc, i, k, out);

@@ -153,50 +153,18 @@ static void matrix(json_t *report, FILE *out)
 static void image_details(json_t *run, FILE *out)
 {
     size_t k, j;
-    json_t *sc, *ck, *boot;
+    json_t *sc, *ck;
     fputs("### ", out);
     md_text(out, report_str(run, "image"));
-    fputs("\n\n- OS: ", out);
-    md_text(out, report_str(run, "os"));
-    fputs("; kernel ", out);
-    md_text(out, report_str(run, "kernel"));
-    fputs("; init ", out);
-    md_text(out, report_str(run, "init"));
-    fputs("; accelerator ", out);
-    md_text(out, report_str(run, "accel"));
-    fputs("\n- image recipe hash ", out);
-    md_text(out, report_str(run, "recipe_hash"));
-    fputs(" (vm-images/recipes/", out);
-    md_text(out, report_str(run, "image"));
-    fputs(".conf)\n", out);
-    json_t *pkg = json_object_get(run, "package");
-    if (json_is_object(pkg)) {
-        fputs("- package ", out);
-        md_text(out, report_str(pkg, "name"));
-        fputc(' ', out);
-        md_text(out, report_str(pkg, "version"));
-        fputs(" (", out);
-        md_text(out, report_str(pkg, "format"));
-        fputs("), sha256 ", out);
-        md_code(out, report_str(pkg, "sha256"));
+    fputs("\n\n", out);
+    struct report_run_facts facts = report_run_facts(run);
+    for (size_t f = 0; f < facts.nitems; f++) {
+        fputs("- ", out);
+        md_spans(out, &facts.items[f]);
         fputc('\n', out);
     }
-    json_array_foreach(json_object_get(run, "boots"), k, boot) {
-        if (k == 0)
-            fputs("- boots (qemu start or reboot command to the agent's first facts; * to its hello, when "
-                  "the boot asked no facts):", out);
-        const char *path = report_boot_path(boot);
-        fputc(' ', out);
-        md_text(out, report_str(boot, "how"));
-        fprintf(out, " %.1f s%s", report_boot_seconds(boot), report_num(boot, "seconds_to_verdict") > 0 ? "" : "*");
-        if (path) {
-            fputs(" (", out);
-            md_text(out, path);
-            fputc(')', out);
-        }
-        fputc(';', out);
-    }
-    fputs("\n\n| scenario | status | seconds | checks | note |\n|---|---|---|---|---|\n", out);
+    report_run_facts_free(&facts);
+    fputs("\n| scenario | status | seconds | checks | note |\n|---|---|---|---|---|\n", out);
     json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
         int ok = 0, n = 0;
         json_array_foreach(json_object_get(sc, "checks"), j, ck) {
