@@ -42,8 +42,10 @@ PKG_DEB_BROKEN := $(OUT)/broken/$(PKG_NAME)_$(VERSION)_all.deb
 PKG_RPM        := $(call pkg-rpm-of,$(PKG_VERSION))
 
 # debhelper and build-essential come from debian/control (apt-get build-dep
-# ./packaging, through tools/ensure-packages), lintian for the lint step.
-PKG_DEB_TOOLS := lintian ./packaging
+# ./packaging, through tools/ensure-packages), lintian for the lint step, and
+# mmdebstrap for the trixie root packaging/lintian-newest lints in (a bare
+# machine lacked it, and the lint fell back to bookworm's lintian).
+PKG_DEB_TOOLS := lintian mmdebstrap ./packaging
 PKG_RPM_TOOLS := rpm rpmlint
 PKG_LINTIAN   := packaging/lintian-newest
 
