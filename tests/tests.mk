@@ -9,7 +9,10 @@
 #          preinstalled.bats builds debian-bookworm-preinstalled (the .deb
 #          baked in by mmdebstrap) and runs the preinstalled scenario there
 
-TEST_DEPS := bats jq libcmocka-dev libxml2-utils chromium python3-yaml autopkgtest man-db groff-base perl curl
+# iproute2 and netbase: agent.bats's --exposure test brings up lo with `ip`
+# and reads service names from /etc/services (a minbase root has neither).
+TEST_DEPS := bats jq libcmocka-dev libxml2-utils chromium python3-yaml autopkgtest man-db groff-base perl curl \
+             iproute2 netbase
 UNIT_TESTS := $(patsubst harness/tests/unit/%.c,%,$(wildcard harness/tests/unit/test_*.c))
 UNIT_SRC := harness/src/vm/protocol.c harness/src/run/checks.c harness/src/vm/channel.c harness/src/base/util.c harness/src/base/text_safe.c \
             harness/src/run/scenarios.c harness/src/run/shards.c $(wildcard harness/src/report/*.c) $(PORTCHECK_GEN)
