@@ -105,15 +105,11 @@ const char *report_incomplete_note(json_t *report);
  * reports and both drafts list): false when the run had no baseline. */
 bool report_baseline_facts(json_t *run, const char **sysctl, const char **tcp80, enum report_status *status);
 
-/* The facts listed under an image's heading (report_run_facts.c): OS,
- * kernel, init and accelerator; the recipe hash; the package, if any; the
- * boots, if any. One REPORT_ITEM block each. */
-struct report_run_facts {
-    size_t nitems;
-    struct report_block *items;
-};
-struct report_run_facts report_run_facts(json_t *run);
-void report_run_facts_free(struct report_run_facts *facts);
+/* The facts listed under an image's heading, as one section of
+ * REPORT_ITEM blocks: OS, kernel, init and accelerator; the recipe hash;
+ * the package, if any; the boots, if any. */
+struct report_section report_run_facts(json_t *run);
+void report_section_free(struct report_section *sec);
 
 /* A copy of REPORT (or of one run) whose every string went through
  * strip_control: what the writers render, since strings in report.json

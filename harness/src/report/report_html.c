@@ -291,13 +291,13 @@ static void image_section(json_t *run, size_t i, FILE *out)
     fprintf(out, "<section id=\"img%zu\">\n<h3>", i);
     report_xml_text(out, report_str(run, "image"));
     fputs("</h3>\n<ul>\n", out);
-    struct report_run_facts facts = report_run_facts(run);
-    for (size_t f = 0; f < facts.nitems; f++) {
+    struct report_section facts = report_run_facts(run);
+    for (size_t f = 0; f < facts.nblocks; f++) {
         fputs("<li>", out);
-        html_spans(out, &facts.items[f]);
+        html_spans(out, &facts.blocks[f]);
         fputs("</li>\n", out);
     }
-    report_run_facts_free(&facts);
+    report_section_free(&facts);
     fputs("</ul>\n", out);
     json_array_foreach(json_object_get(run, "scenarios"), k, sc)
         scenario_details(sc, i, k, out);

@@ -157,13 +157,13 @@ static void image_details(json_t *run, FILE *out)
     fputs("### ", out);
     md_text(out, report_str(run, "image"));
     fputs("\n\n", out);
-    struct report_run_facts facts = report_run_facts(run);
-    for (size_t f = 0; f < facts.nitems; f++) {
+    struct report_section facts = report_run_facts(run);
+    for (size_t f = 0; f < facts.nblocks; f++) {
         fputs("- ", out);
-        md_spans(out, &facts.items[f]);
+        md_spans(out, &facts.blocks[f]);
         fputc('\n', out);
     }
-    report_run_facts_free(&facts);
+    report_section_free(&facts);
     fputs("\n| scenario | status | seconds | checks | note |\n|---|---|---|---|---|\n", out);
     json_array_foreach(json_object_get(run, "scenarios"), k, sc) {
         int ok = 0, n = 0;

@@ -1,6 +1,6 @@
 /* The prose of report.md and report.html, written once: the summary, what
  * the negative controls showed, why container cases differ, what the
- * setting gives up.
+ * setting gives up, and the facts under each image's heading.
  * Every span owns a copy of its text. */
 #define _GNU_SOURCE
 #include "report/report.h"
@@ -156,6 +156,66 @@ struct report_prose report_prose(json_t *report)
     return p;
 }
 
+static void run_boots(json_t *run, struct report_section *sec)
+{
+    json_t *list = json_object_get(run, "boots");
+    if (json_array_size(list) == 0)
+        return;
+    add_block(sec, REPORT_ITEM);
+    text(sec, "boots (qemu start or reboot command to the agent's first facts; * to its hello, when the boot "
+              "asked no facts):");
+    size_t k;
+    json_t *boot;
+    json_array_foreach(list, k, boot) {
+        text(sec, " ");
+        text(sec, report_str(boot, "how"));
+        block_span(&sec->blocks[sec->nblocks - 1], REPORT_SPAN_TEXT,
+                   xasprintf(" %.1f s%s", report_boot_seconds(boot),
+                             report_num(boot, "seconds_to_verdict") > 0 ? "" : "*"));
+        const char *path = report_boot_path(boot);
+        if (path) {
+            text(sec, " (");
+            text(sec, path);
+            text(sec, ")");
+        }
+        text(sec, ";");
+    }
+}
+
+struct report_section report_run_facts(json_t *run)
+{
+    struct report_section sec = {0}; /* no id or title: the writers give the heading */
+    add_block(&sec, REPORT_ITEM);
+    text(&sec, "OS: ");
+    text(&sec, report_str(run, "os"));
+    text(&sec, "; kernel ");
+    text(&sec, report_str(run, "kernel"));
+    text(&sec, "; init ");
+    text(&sec, report_str(run, "init"));
+    text(&sec, "; accelerator ");
+    text(&sec, report_str(run, "accel"));
+    add_block(&sec, REPORT_ITEM);
+    text(&sec, "image recipe hash ");
+    code(&sec, report_str(run, "recipe_hash"));
+    text(&sec, " (vm-images/recipes/");
+    text(&sec, report_str(run, "image"));
+    text(&sec, ".conf)");
+    json_t *pkg = json_object_get(run, "package");
+    if (json_is_object(pkg)) {
+        add_block(&sec, REPORT_ITEM);
+        text(&sec, "package ");
+        text(&sec, report_str(pkg, "name"));
+        text(&sec, " ");
+        text(&sec, report_str(pkg, "version"));
+        text(&sec, " (");
+        text(&sec, report_str(pkg, "format"));
+        text(&sec, "), sha256 ");
+        code(&sec, report_str(pkg, "sha256"));
+    }
+    run_boots(run, &sec);
+    return sec;
+}
+
 void report_block_free(struct report_block *block)
 {
     for (size_t i = 0; i < block->nspans; i++)
@@ -164,14 +224,18 @@ void report_block_free(struct report_block *block)
     *block = (struct report_block){0};
 }
 
+void report_section_free(struct report_section *sec)
+{
+    for (size_t b = 0; b < sec->nblocks; b++)
+        report_block_free(&sec->blocks[b]);
+    free(sec->blocks);
+    *sec = (struct report_section){0};
+}
+
 void report_prose_free(struct report_prose *p)
 {
-    for (size_t s = 0; s < p->nsections; s++) {
-        struct report_section *sec = &p->sections[s];
-        for (size_t b = 0; b < sec->nblocks; b++)
-            report_block_free(&sec->blocks[b]);
-        free(sec->blocks);
-    }
+    for (size_t s = 0; s < p->nsections; s++)
+        report_section_free(&p->sections[s]);
     free(p->sections);
     *p = (struct report_prose){0};
 }
