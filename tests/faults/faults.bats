@@ -156,6 +156,19 @@ reject() {
     reject "--mem 64" "--mem '64' is not a number from 128 to 16384" --mem 64
 }
 
+@test "--kernel-arg given twice: both reach the boot's command line, in order" {
+    fake_images "$T/images"
+    # A qemu that only records its argv, one per line, and fails to start.
+    printf '#!/bin/sh\nprintf "%%s\\n" "$@" > "%s/qemu-argv"\nexit 1\n' "$T" > "$T/fake-qemu"
+    chmod +x "$T/fake-qemu"
+    pc twoargs --accel tcg --agent "$AGENT" --images-dir "$T/images" --image img --qemu "$T/fake-qemu" \
+        --kernel-arg loglevel=7 --kernel-arg printk.devkmsg=on --scenario baseline
+    [ "$(rc_of twoargs)" = 2 ]
+    append=$(grep -A1 -x -e -append "$T/qemu-argv" | tail -1)
+    echo "$append"
+    [[ " $append " == *" loglevel=7 printk.devkmsg=on "* ]]
+}
+
 @test "bad input: empty image or scenario names are refused, not taken as the defaults" {
     fake_images "$T/images"
     reject "--scenario ''" "--scenario" --images-dir "$T/images" --qemu /bin/false --scenario ""

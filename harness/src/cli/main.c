@@ -57,7 +57,8 @@ static const char usage_text[] =
     "  --tap                   TAP on stdout as images finish\n"
     "  --images-dir DIR        where build-image and recipes are (default vm-images)\n"
     "  --agent FILE            the guest agent binary (default: portcheck-agent beside portcheck)\n"
-    "  --kernel-arg ARG        one more kernel argument for every boot (debugging, fault tests)\n"
+    "  --kernel-arg ARG        one more kernel argument for every boot (debugging, fault\n"
+    "                          tests); repeat it for more than one\n"
     "  --qemu FILE             the qemu binary (default " QEMU_DEFAULT_BINARY " on PATH)\n"
     "\n"
     "Options of host (a read-only diagnosis):\n"
@@ -76,7 +77,7 @@ struct options {
     const char *accel;
     const char *images_dir;
     const char *agent;
-    const char *kernel_arg;
+    char *kernel_arg; /* every --kernel-arg, in order, joined by spaces */
     const char *qemu;
     const char *package_paths[RUN_PACKAGES_MAX];
     size_t npackages;
@@ -158,7 +159,11 @@ static void take_run_option(void *ctx, int id, const char *v)
         /* One kernel argument: no spaces, so it cannot smuggle in others. */
         if (!v[0] || strpbrk(v, " \t\n\"'"))
             die_usage("--kernel-arg '%s' must be one argument without spaces or quotes", v);
-        o->kernel_arg = v;
+        {
+            char *joined = o->kernel_arg ? xasprintf("%s %s", o->kernel_arg, v) : xstrdup(v);
+            free(o->kernel_arg);
+            o->kernel_arg = joined;
+        }
         break;
     case OPT_QEMU: o->qemu = v; break;
     case OPT_ACCEL: o->accel = cli_accel(v); break;
@@ -378,6 +383,7 @@ static int cmd_run(int argc, char **argv)
         package_info_free(&old[i]);
     }
     free(results);
+    free(o.kernel_arg);
     int sig = signals_pending();
     if (sig)
         return sig == SIGINT ? 130 : EXIT_NO_VERDICT;
