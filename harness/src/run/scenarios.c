@@ -436,6 +436,14 @@ const struct scenario scenarios[] = {
         .boot = {.extra_cmdline = "systemd.wants=basic.target systemd.wants=systemd-logind.service", .mem_mb = 768},
         .steps = {{.kind = STEP_INSTALL}, RUN("enable-linger", "loginctl", "enable-linger", "portuser"),
                   USER_BIND_80("user-first", "active", "none"),
+                  /* "active" comes at the fork (Type=simple), before nginx
+                   * binds: without this wait the system's nginx can win the
+                   * race (seen on bullseye: it started, exit 0) and the
+                   * scenario would not measure what it claims. LISTEN (0A) on
+                   * 0.0.0.0:80, owned by portuser (uid 1000, column 8). */
+                  SH("user-holds-80", "for i in $(seq 240); do awk '$2 == \"00000000:0050\" && $4 == \"0A\" && "
+                                      "$8 == 1000 { f = 1 } END { exit !f }' /proc/net/tcp && exit 0; sleep 0.5; "
+                                      "done; exit 1"),
                   {.kind = STEP_RUN, .label = "system-nginx",
                    .argv = {"sh", "-c",
                             "systemctl start nginx.service; echo \"exit=$?\"; l=$(journalctl -b --no-pager -o cat "
