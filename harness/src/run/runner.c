@@ -837,8 +837,8 @@ char *runner_skip_reason(const struct run_config *cfg, const struct image_info *
     for (const char *p = sc->image_packages; p && *p; p += strcspn(p, " "), p += strspn(p, " ")) {
         cleanup_free char *word = xasprintf(" %.*s ", (int)strcspn(p, " "), p);
         if (!img->packages || !strstr(img->packages, word))
-            return xasprintf("the image lacks%s: add it to packages in vm-images/recipes/%s.conf", word,
-                             img->name);
+            return xasprintf("the image lacks %.*s: add it to packages in vm-images/recipes/%s.conf",
+                             (int)strcspn(p, " "), p, img->name);
     }
     if (sc->needs_package && !package_for(cfg->packages, cfg->npackages, img))
         return xasprintf("no %s package given: pass --package with a .%s", img->package_format,
