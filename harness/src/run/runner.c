@@ -292,7 +292,12 @@ static bool start_vm(struct runner *r, const char *how)
     const char *offline = r->profile.network ? "" : " systemd.mask=" NETWORK_WAIT_ONLINE_UNIT;
     cleanup_free char *unit = r->profile.reference || !image_runs_systemd(r->img)
                                   ? xstrdup("")
-                                  : xasprintf("systemd.unit=%s systemd.show_status=0%s",
+                                  /* TERM=dumb (init's environment): systemd 262 (sid) asks the
+                                   * console for its size and waits for an answer a serial
+                                   * console never gives; measured on sid, 3 alternating pairs:
+                                   * boot 11.1 -> 9.9 s (median). Nothing here reads the console
+                                   * as a terminal. */
+                                  : xasprintf("systemd.unit=%s systemd.show_status=0 TERM=dumb%s",
                                               r->profile.target ? r->profile.target : "portcheck.target", offline);
     cleanup_free char *append =
         xasprintf(BOOT_ARGS_ROOT " %s " BOOT_ARGS_QUIET " %s %s %s %s", r->profile.reference ? "ro" : "rw", unit,
