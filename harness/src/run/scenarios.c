@@ -110,6 +110,20 @@ enum { KERNEL_DEFAULT = 1024, POLICY = 80 };
      .expect_lines = {"state=" state_, "bind=" bind_}, .observe = {"said"}}
 #define HOLD_UNITS "/etc/systemd/system/portcheck-hold"
 
+/* The NIC of a fast boot, by hand: udev is masked there, so nothing loads
+ * virtio_net, and networkd waits for links udev has seen. qemu's user-mode
+ * network always puts the guest at 10.0.2.15 behind 10.0.2.2. This is the
+ * host's way in for STEP_FETCH, nothing the checks are about: it comes up
+ * before the first fetch, so "nothing answers" means nothing is bound. */
+#define NETWORK_UP                                                                                               \
+    SH("network-up", "set -e; modprobe virtio_net; for i in $(seq 100); do "                                      \
+                     "n=$(ls /sys/class/net | grep -vx lo | head -n 1); [ -n \"$n\" ] && break; sleep 0.1; done; " \
+                     "[ -n \"$n\" ]; ip link set \"$n\" up; ip addr add 10.0.2.15/24 dev \"$n\"; "                \
+                     "ip route add default via 10.0.2.2")
+/* What brings up a lingering user's manager at boot, in production order:
+ * basic.target, then systemd-logind (see squat-before-service). */
+#define USER_MANAGER_AT_BOOT "systemd.wants=basic.target systemd.wants=systemd-logind.service"
+
 /* Rootful Docker (docker.io) with the agent as the whole container image:
  * the static binary imported from a one-file tar, so no registry is needed. */
 #define DOCKER_IMAGE "portcheck/agent:local"
@@ -266,15 +280,19 @@ const struct scenario scenarios[] = {
                    "package it fails to bind and nothing answers; with it, after a reboot, curl on the host "
                    "gets the page over HTTP and HTTPS.",
         .needs_package = true,
-        .boot = {.target = "multi-user.target", .network = true, .mem_mb = 768},
-        .steps = {RUN("enable-linger", "loginctl", "enable-linger", "portuser"),
+        .needs_systemd = true,
+        /* The fast path with what the use case involves at boot: the
+         * lingering user's manager (logind) and a NIC for the host's fetch.
+         * The rest of multi-user.target plays no part in it. */
+        .boot = {.extra_cmdline = USER_MANAGER_AT_BOOT, .network = true, .mem_mb = 768},
+        .steps = {NETWORK_UP, RUN("enable-linger", "loginctl", "enable-linger", "portuser"),
                   /* The user manager's own socket: the image has no user D-Bus. */
                   SH("service-failed-without-package",
                      "for i in $(seq 60); do runuser -u portuser -- env XDG_RUNTIME_DIR=/run/user/1000 "
                      "systemctl --user is-failed --quiet portcheck-web.service && exit 0; sleep 0.5; done; "
                      "exit 1"),
                   {.kind = STEP_FETCH, .fetch = FETCH_HTTP, .expect_served = false},
-                  {.kind = STEP_INSTALL}, REBOOT,
+                  {.kind = STEP_INSTALL}, REBOOT, NETWORK_UP,
                   {.kind = STEP_FETCH, .fetch = FETCH_HTTP, .expect_served = true},
                   {.kind = STEP_FETCH, .fetch = FETCH_HTTPS, .expect_served = true}},
     },
@@ -348,9 +366,9 @@ const struct scenario scenarios[] = {
                    "package podman refuses to publish; with it, curl on the host gets the container's page.",
         .needs_package = true,
         .container = true,
-        .boot = {.target = "multi-user.target", .network = true, .mem_mb = 768},
-        .steps = {SH("wait-for-address", "for i in $(seq 120); do ip -4 -o addr show | grep -q 10.0.2.15 && "
-                                         "exit 0; sleep 0.5; done; exit 1"),
+        /* The fast path and a NIC: podman runs as in the toolbox scenarios. */
+        .boot = {.network = true, .mem_mb = 768},
+        .steps = {NETWORK_UP,
                   {.kind = STEP_RUN, .label = "publish-refused", AS_PORTUSER, .expect_failure = true,
                    .argv = {PODMAN_RUN, "-d", "--name", "web", "-p", "80:8080", "--rootfs", TREE, "busybox", "httpd",
                             "-f", "-p", "8080", "-h", "/srv/www"}},
@@ -433,7 +451,7 @@ const struct scenario scenarios[] = {
         /* What the race involves, in production order: basic.target (and so
          * sockets.target, where PID 1 binds a .socket unit's port) and
          * systemd-logind, which starts lingering users' managers after it. */
-        .boot = {.extra_cmdline = "systemd.wants=basic.target systemd.wants=systemd-logind.service", .mem_mb = 768},
+        .boot = {.extra_cmdline = USER_MANAGER_AT_BOOT, .mem_mb = 768},
         .steps = {{.kind = STEP_INSTALL}, RUN("enable-linger", "loginctl", "enable-linger", "portuser"),
                   USER_BIND_80("user-first", "active", "none"),
                   /* "active" comes at the fork (Type=simple), before nginx
