@@ -14,7 +14,7 @@
 TEST_DEPS := bats jq libcmocka-dev libxml2-utils chromium python3-yaml autopkgtest man-db groff-base perl curl \
              iproute2 netbase
 UNIT_TESTS := $(patsubst harness/tests/unit/%.c,%,$(wildcard harness/tests/unit/test_*.c))
-UNIT_SRC := harness/src/vm/protocol.c harness/src/run/checks.c harness/src/vm/channel.c harness/src/base/util.c harness/src/base/text_safe.c \
+UNIT_SRC := harness/src/vm/protocol.c harness/src/vm/accel_cache.c harness/src/base/spawn.c harness/src/base/signals.c harness/src/run/checks.c harness/src/vm/channel.c harness/src/base/util.c harness/src/base/text_safe.c \
             harness/src/run/scenarios.c harness/src/run/shards.c $(wildcard harness/src/report/*.c) $(PORTCHECK_GEN)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 

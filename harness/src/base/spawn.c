@@ -53,20 +53,27 @@ static char *capture_take(struct capture *c)
     return c->buf;
 }
 
-bool program_on_path(const char *name)
+char *program_path(const char *name)
 {
     if (strchr(name, '/'))
-        return access(name, X_OK) == 0;
+        return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
     const char *path = getenv("PATH");
     cleanup_free char *copy = xstrdup(path ? path : "/usr/bin:/bin");
     char *save = NULL;
     for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-        cleanup_free char *full = xasprintf("%s/%s", dir, name);
+        char *full = xasprintf("%s/%s", dir, name);
         struct stat st;
         if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
-            return true;
+            return full;
+        free(full);
     }
-    return false;
+    return NULL;
+}
+
+bool program_on_path(const char *name)
+{
+    cleanup_free char *full = program_path(name);
+    return full != NULL;
 }
 
 pid_t spawn_fork(int deathsig, unsigned flags)

@@ -50,5 +50,8 @@ bool spawn_check(char *const argv[], double timeout_s, char *err, size_t errlen)
 
 /* Whether a program is on PATH (for one-line "install X" errors). */
 bool program_on_path(const char *name);
+/* The file execvp would run for name (searched in PATH unless it has a
+ * slash), malloc'd, or NULL. */
+char *program_path(const char *name);
 
 #endif

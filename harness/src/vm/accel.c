@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "vm/accel.h"
 
+#include "vm/accel_cache.h"
 #include "vm/qemu.h"
 #include "base/signals.h"
 #include "base/util.h"
@@ -14,6 +15,8 @@
 
 /* Under working KVM the banner comes in well under a second. */
 #define KVM_PROBE_SECONDS 3.0
+#define KVM_BOOTED "a test boot under KVM printed its banner"
+#define KVM_HUNG "/dev/kvm exists but a test boot printed nothing within 3 s (nested KVM hangs)"
 
 static bool kvm_boots(const char *qemu, const char *kernel, const char *initrd)
 {
@@ -62,10 +65,22 @@ const char *accel_choose(const char *requested, const char *qemu, const char *ke
         return "tcg";
     }
     close(fd);
-    if (kvm_boots(qemu, kernel, initrd)) {
-        *why = "a test boot under KVM printed its banner";
+    static char cached_why[160];
+    bool kvm;
+    const char *when;
+    if (accel_cache_get(qemu, &kvm, &when)) {
+        snprintf(cached_why, sizeof cached_why, "%s; kept from its test boot at %s, in this host boot",
+                 kvm ? KVM_BOOTED : KVM_HUNG, when);
+        *why = cached_why;
+        return kvm ? "kvm" : "tcg";
+    }
+    kvm = kvm_boots(qemu, kernel, initrd);
+    if (!signals_pending())
+        accel_cache_put(qemu, kvm);
+    if (kvm) {
+        *why = KVM_BOOTED;
         return "kvm";
     }
-    *why = "/dev/kvm exists but a test boot printed nothing within 3 s (nested KVM hangs)";
+    *why = KVM_HUNG;
     return "tcg";
 }
