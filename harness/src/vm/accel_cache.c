@@ -74,7 +74,9 @@ bool accel_cache_get(const char *qemu, bool *kvm_boots, const char **when)
     json_t *key = cache_key(qemu);
     json_t *kvm = json_object_get(rec, "kvm_boots");
     const char *at = json_string_value(json_object_get(rec, "probed_at"));
-    bool hit = key && json_is_boolean(kvm) && at && json_equal(json_object_get(rec, "key"), key);
+    /* The time goes to the terminal and the reports: an ISO 8601 UTC time only. */
+    bool at_ok = at && strlen(at) == 20 && strspn(at, "0123456789-:TZ") == 20;
+    bool hit = key && json_is_boolean(kvm) && at_ok && json_equal(json_object_get(rec, "key"), key);
     if (hit) {
         *kvm_boots = json_is_true(kvm);
         snprintf(probed_at, sizeof probed_at, "%s", at);
