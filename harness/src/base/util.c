@@ -199,6 +199,21 @@ fail: {
     }
 }
 
+const char *stat_not_ours(const struct stat *st)
+{
+    return st->st_uid != geteuid()                ? "is owned by another user"
+           : (st->st_mode & (S_IWGRP | S_IWOTH)) ? "is writable by group or others"
+                                                  : NULL;
+}
+
+char *iso_utc(time_t t, char *buf, size_t len)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, len, "unknown time");
+    return buf;
+}
+
 bool mkdir_p(const char *path, unsigned mode)
 {
     cleanup_free char *copy = xstrdup(path);

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
 
 /* Exit codes of portcheck, as documented in portcheck(1). EXIT_NO_VERDICT:
  * no verdict could be reached, from a bad argument or because the
@@ -48,6 +50,14 @@ bool write_file_atomic(const char *path, const char *data, size_t len);
 bool mkdir_p(const char *path, unsigned mode);
 /* rm -rf of a directory the harness itself created (no symlinks followed). */
 void remove_tree(const char *path);
+
+/* Why a file the harness trusts (its out dir, a record it keeps) is not
+ * trustworthy: "is owned by another user", "is writable by group or
+ * others", or NULL when it is ours alone. */
+const char *stat_not_ours(const struct stat *st);
+/* t as 2026-12-03T11:04:18Z into buf (at least ISO_UTC_LEN bytes). */
+#define ISO_UTC_LEN 21
+char *iso_utc(time_t t, char *buf, size_t len);
 
 bool str_has_prefix(const char *s, const char *prefix);
 /* The directory of the running binary (the agent is looked up beside it). */

@@ -285,12 +285,8 @@ static void validate(struct options *o, struct run_config *cfg, struct package_i
 
 static char *iso_now(void)
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    char buf[64];
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return xstrdup(buf);
+    char buf[ISO_UTC_LEN];
+    return xstrdup(iso_utc(time(NULL), buf, sizeof buf));
 }
 
 static char *command_line(int argc, char **argv)

@@ -23,10 +23,7 @@ static bool safe_dir(const char *path, bool follow, char *err, size_t errlen)
                  strerror(errno));
         return false;
     }
-    const char *wrong = !S_ISDIR(st.st_mode)            ? "is not a directory"
-                        : st.st_uid != geteuid()        ? "is owned by another user"
-                        : (st.st_mode & (S_IWGRP | S_IWOTH)) ? "is writable by group or others"
-                                                              : NULL;
+    const char *wrong = !S_ISDIR(st.st_mode) ? "is not a directory" : stat_not_ours(&st);
     if (wrong) {
         snprintf(err, errlen, "output directory %s %s: pass --out with a directory of your own (mode 0755)", path,
                  wrong);
@@ -61,12 +58,9 @@ bool outdir_claim(const char *dir, char *err, size_t errlen)
         close(fd);
         return false;
     }
-    char stamp[128], when[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    int len = snprintf(stamp, sizeof stamp, "pid %ld, started %s\n", (long)getpid(), when);
+    char stamp[128], when[ISO_UTC_LEN];
+    int len = snprintf(stamp, sizeof stamp, "pid %ld, started %s\n", (long)getpid(),
+                       iso_utc(time(NULL), when, sizeof when));
     if (ftruncate(fd, 0) != 0 || pwrite(fd, stamp, (size_t)len, 0) != len) {
         snprintf(err, errlen, "cannot write the lock %s: %s", lock_path, strerror(errno));
         close(fd);

@@ -7,9 +7,7 @@
 #include "base/util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,19 +15,17 @@
 #include <unistd.h>
 
 #define ACCEL_CACHE_FILE "kvm-probe.json"
+#define ACCEL_CACHE_MAX 4096
 
 /* The key: this host boot and the qemu binary as it is now. NULL when
  * either cannot be read (then nothing is kept or trusted). */
 static json_t *cache_key(const char *qemu)
 {
-    char boot_id[64] = "";
-    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
-    if (!f)
+    cleanup_free char *boot_id = read_file_text("/proc/sys/kernel/random/boot_id", 64);
+    if (!boot_id)
         return NULL;
-    bool got = fgets(boot_id, sizeof boot_id, f) != NULL;
-    fclose(f);
     boot_id[strcspn(boot_id, "\n")] = '\0';
-    if (!got || !boot_id[0])
+    if (!boot_id[0])
         return NULL;
     cleanup_free char *path = program_path(qemu ? qemu : QEMU_DEFAULT_BINARY);
     struct stat st;
@@ -40,42 +36,37 @@ static json_t *cache_key(const char *qemu)
                      "mtime_s", (json_int_t)st.st_mtim.tv_sec, "mtime_ns", (json_int_t)st.st_mtim.tv_nsec);
 }
 
-/* The record's folder, opened: only one that is ours and that nobody else
- * may write, or a planted record could choose the accelerator. -1 if not. */
-static int cache_dir(bool create)
+/* The record's path, in a folder that is a real directory, ours, and that
+ * nobody else may write, or a planted record could choose the accelerator.
+ * NULL if not. */
+static char *cache_path(bool create)
 {
     const char *dir = getenv("PORTCHECK_RUNTIME_DIR");
     if (!dir || !dir[0])
         dir = ACCEL_CACHE_DEFAULT_DIR;
     if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return -1;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
+        return NULL;
     struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
-        close(fd);
-        return -1;
-    }
-    return fd;
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || stat_not_ours(&st))
+        return NULL;
+    return xasprintf("%s/%s", dir, ACCEL_CACHE_FILE);
 }
 
 bool accel_cache_get(const char *qemu, bool *kvm_boots, const char **when)
 {
-    static char probed_at[32];
-    cleanup_fd int dfd = cache_dir(false);
-    if (dfd < 0)
-        return false;
-    cleanup_fd int fd = openat(dfd, ACCEL_CACHE_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    static char probed_at[ISO_UTC_LEN];
+    cleanup_free char *path = cache_path(false);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || st.st_uid != geteuid() || !S_ISREG(st.st_mode))
+    /* lstat: a symlinked record is not ours, whatever it points at. */
+    if (!path || lstat(path, &st) != 0 || st.st_uid != geteuid() || !S_ISREG(st.st_mode))
         return false;
-    json_t *rec = json_loadfd(fd, 0, NULL);
+    cleanup_free char *text = read_file_text(path, ACCEL_CACHE_MAX);
+    json_t *rec = text ? json_loads(text, 0, NULL) : NULL;
     json_t *key = cache_key(qemu);
     json_t *kvm = json_object_get(rec, "kvm_boots");
     const char *at = json_string_value(json_object_get(rec, "probed_at"));
     /* The time goes to the terminal and the reports: an ISO 8601 UTC time only. */
-    bool at_ok = at && strlen(at) == 20 && strspn(at, "0123456789-:TZ") == 20;
+    bool at_ok = at && strlen(at) == ISO_UTC_LEN - 1 && strspn(at, "0123456789-:TZ") == ISO_UTC_LEN - 1;
     bool hit = key && json_is_boolean(kvm) && at_ok && json_equal(json_object_get(rec, "key"), key);
     if (hit) {
         *kvm_boots = json_is_true(kvm);
@@ -90,25 +81,18 @@ bool accel_cache_get(const char *qemu, bool *kvm_boots, const char **when)
 void accel_cache_put(const char *qemu, bool kvm_boots)
 {
     json_t *key = cache_key(qemu);
-    cleanup_fd int dfd = key ? cache_dir(true) : -1;
-    if (dfd < 0) {
+    cleanup_free char *path = key ? cache_path(true) : NULL;
+    if (!path) {
         json_decref(key);
         return;
     }
-    char at[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-    json_t *rec = json_pack("{s:o, s:b, s:s}", "key", key, "kvm_boots", kvm_boots, "probed_at", at);
-    /* Written whole under a name of this process's, then renamed: a run
-     * beside this one reads the old record or the new, never half of one. */
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "%s.%ld", ACCEL_CACHE_FILE, (long)getpid());
-    int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    bool ok = fd >= 0 && json_dumpfd(rec, fd, JSON_SORT_KEYS) == 0;
-    if (fd >= 0 && close(fd) != 0)
-        ok = false;
-    if (!ok || renameat(dfd, tmp, dfd, ACCEL_CACHE_FILE) != 0)
-        unlinkat(dfd, tmp, 0);
+    char at[ISO_UTC_LEN];
+    json_t *rec = json_pack("{s:o, s:b, s:s}", "key", key, "kvm_boots", kvm_boots, "probed_at",
+                            iso_utc(time(NULL), at, sizeof at));
+    /* Atomic: a run beside this one reads the old record or the new, never
+     * half of one. Best effort: the next run probes again if this fails. */
+    cleanup_free char *text = json_dumps(rec, JSON_SORT_KEYS);
+    if (text)
+        (void)write_file_atomic(path, text, strlen(text));
     json_decref(rec);
 }
