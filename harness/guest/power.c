@@ -20,13 +20,19 @@ const char *power_action_name(enum power_action a)
 
 int power_request(enum power_action a)
 {
-    char *systemctl[] = { "systemctl", (char *)power_action_name(a), NULL };
+    /* --force: PID 1 skips the orderly stop of every unit and goes straight
+     * to systemd-shutdown, which kills what is left, syncs and unmounts or
+     * remounts read-only every file system before the kernel restarts. The
+     * claims are about the next boot (a new boot_id, sysctl.d applied by
+     * it); the stop jobs of this one are not, and under TCG they took about
+     * a second of each reboot. */
+    char *systemctl[] = { "systemctl", "--force", (char *)power_action_name(a), NULL };
     char *sysv[] = { a == POWER_REBOOT ? "/sbin/reboot" : "/sbin/poweroff", NULL };
     /* The documented way to tell whether systemd is PID 1 (sd_booted). */
     char **argv = access("/run/systemd/system", F_OK) == 0 ? systemctl : sysv;
     struct run_result r;
 
-    /* Through init, so that services stop and file systems unmount. */
+    /* Through init, so that file systems are synced and unmounted. */
     run_argv(argv, POWER_COMMAND_TIMEOUT, NULL, &r);
     if (r.exit_code == 0) {
         run_result_free(&r);

@@ -94,7 +94,7 @@ bool floor_boot(const struct run_config *cfg, const struct image_info *img, stru
         .bios = vm_qboot_path(),
         .kernel = kernel,
         .initrd = initrd,
-        .append = BOOT_ARGS_ROOT " rw " BOOT_ARGS_QUIET " rdinit=/bin/busybox " FLOOR_INIT_ARGS,
+        .append = BOOT_ARGS_ROOT " rw " BOOT_ARGS_QUIET " " BOOT_ARGS_FAST " rdinit=/bin/busybox " FLOOR_INIT_ARGS,
         .disk = overlay,
         .payload = payload,
         .mem_mb = cfg->mem_mb,

@@ -300,7 +300,8 @@ static bool start_vm(struct runner *r, const char *how)
                                   : xasprintf("systemd.unit=%s systemd.show_status=0 TERM=dumb%s",
                                               r->profile.target ? r->profile.target : "portcheck.target", offline);
     cleanup_free char *append =
-        xasprintf(BOOT_ARGS_ROOT " %s " BOOT_ARGS_QUIET " %s %s %s %s", r->profile.reference ? "ro" : "rw", unit,
+        xasprintf(BOOT_ARGS_ROOT " %s " BOOT_ARGS_QUIET "%s %s %s %s %s", r->profile.reference ? "ro" : "rw",
+                  r->profile.reference ? "" : " " BOOT_ARGS_FAST, unit,
                   r->img->cmdline ? r->img->cmdline : "", r->profile.extra_cmdline ? r->profile.extra_cmdline : "",
                   r->cfg->kernel_arg ? r->cfg->kernel_arg : "");
     spec.kernel = kernel;

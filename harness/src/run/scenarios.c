@@ -108,6 +108,20 @@ enum { KERNEL_DEFAULT = 1024, POLICY = 80 };
               "case \"$l\" in *'(98: Address already in use)'*) echo bind=EADDRINUSE;; *) echo bind=none;; esac",   \
               NULL},                                                                                             \
      .expect_lines = {"state=" state_, "bind=" bind_}, .observe = {"said"}}
+/* The same bind, where it must fail: waits for nginx's own word on its
+ * first try of 80, not for the unit to reach `failed` (nginx retries the
+ * bind for about 2.5 s more before it gives up). The unit's state at
+ * that moment (active, while nginx retries) is recorded as seen. */
+#define USER_BIND_80_REFUSED(lbl)                                                                                \
+    {.kind = STEP_RUN, .label = (lbl),                                                                           \
+     .argv = {"sh", "-c",                                                                                        \
+              "for i in $(seq 240); do l=$(journalctl -b --no-pager -o cat "                                    \
+              "_SYSTEMD_USER_UNIT=portcheck-web.service | grep -m1 ':80 failed'); [ -n \"$l\" ] && break; "      \
+              "sleep 0.5; done; printf 'said=%s\\n' \"$l\"; echo \"state-at-refusal=$(" USER_WEB                   \
+              "is-active portcheck-web.service)\"; "                                                            \
+              "case \"$l\" in *'(98: Address already in use)'*) echo bind=EADDRINUSE;; *) echo bind=none;; esac",   \
+              NULL},                                                                                             \
+     .expect_lines = {"bind=EADDRINUSE"}, .observe = {"said", "state-at-refusal"}}
 #define HOLD_UNITS "/etc/systemd/system/portcheck-hold"
 
 /* The NIC of a fast boot, by hand: udev is masked there, so nothing loads
@@ -238,8 +252,9 @@ const struct scenario scenarios[] = {
         .steps = {APPLY_DISTRO_PATCH, REBOOT, FACTS(POLICY),
                   SH("write-admin-1024", "echo 'net.ipv4.ip_unprivileged_port_start = 1024' > " ADMIN_FILE),
                   REBOOT, FACTS(KERNEL_DEFAULT), RUN("remove-admin-file", "rm", "-f", ADMIN_FILE),
-                  {.kind = STEP_INSTALL}, FACTS(POLICY), REBOOT, FACTS(POLICY), {.kind = STEP_REMOVE},
-                  FACTS(POLICY)},
+                  /* Both files set 80: a boot with the two would add nothing the
+                   * boot after the patch did not show. */
+                  {.kind = STEP_INSTALL}, FACTS(POLICY), {.kind = STEP_REMOVE}, FACTS(POLICY)},
     },
     {
         .name = "distro-default-order",
@@ -474,9 +489,8 @@ const struct scenario scenarios[] = {
                      "set -e; printf '[Socket]\\nListenStream=80\\n\\n[Install]\\nWantedBy=sockets.target\\n' > "
                      HOLD_UNITS ".socket; printf '[Service]\\nExecStart=/bin/true\\n' > " HOLD_UNITS ".service; "
                      "systemctl daemon-reload; systemctl enable portcheck-hold.socket"),
-                  REBOOT, USER_BIND_80("held-1", "failed", "EADDRINUSE"), REBOOT,
-                  USER_BIND_80("held-2", "failed", "EADDRINUSE"), REBOOT,
-                  USER_BIND_80("held-3", "failed", "EADDRINUSE"),
+                  REBOOT, USER_BIND_80_REFUSED("held-1"), REBOOT, USER_BIND_80_REFUSED("held-2"), REBOOT,
+                  USER_BIND_80_REFUSED("held-3"),
                   /* Who holds 80 then: PID 1 alone, on [::]:80 (dual-stack), as root. */
                   {.kind = STEP_EXPOSURE, .expect_lines = {"tcp6:80=0 init.scope"}}},
     },
