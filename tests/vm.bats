@@ -62,7 +62,7 @@ load procs
 @test "user-service-http: no page without the package, both pages after install and reboot" {
     got=$(jq -r '.runs[0].scenarios[] | select(.name=="user-service-http") | [.checks[] | select(.what|startswith("http")) | .got] | join(",")' "$VM_OUT/good/report.json")
     [[ "$got" == "no page (curl exit "*"),portcheck user-service ok,portcheck user-service ok" ]]
-    [ "$(got_of good user-service-http run:service-failed-without-package)" = "exit 0" ]
+    [ "$(got_of good user-service-http refused-without-package:bind)" = EACCES ]
 }
 
 @test "containers: host netns follows the host package, private netns stay at 1024, nspawn applies its own" {
