@@ -98,14 +98,17 @@ enum { KERNEL_DEFAULT = 1024, POLICY = 80 };
  * bind of 80 got this boot, from its own words in the journal. Waits for
  * the state wanted: nginx stays active for a while retrying a failed bind. */
 #define USER_WEB "runuser -u portuser -- env XDG_RUNTIME_DIR=/run/user/1000 systemctl --user "
+/* nginx's first word on a refused bind of 80 this boot, empty if none. */
+#define USER_WEB_80_SAID                                                                                         \
+    "journalctl -b --no-pager -o cat _SYSTEMD_USER_UNIT=portcheck-web.service | grep -m1 ':80 failed'"
+#define IN_USE "(98: Address already in use)"
 #define USER_BIND_80(lbl, state_, bind_)                                                                         \
     {.kind = STEP_RUN, .label = (lbl),                                                                           \
      .argv = {"sh", "-c",                                                                                        \
               "for i in $(seq 240); do s=$(" USER_WEB "is-active portcheck-web.service); "                       \
               "[ \"$s\" = " state_ " ] && break; sleep 0.5; done; echo \"state=$s\"; "                             \
-              "l=$(journalctl -b --no-pager -o cat _SYSTEMD_USER_UNIT=portcheck-web.service | "                  \
-              "grep -m1 ':80 failed'); printf 'said=%s\\n' \"$l\"; "                                            \
-              "case \"$l\" in *'(98: Address already in use)'*) echo bind=EADDRINUSE;; *) echo bind=none;; esac",   \
+              "l=$(" USER_WEB_80_SAID "); printf 'said=%s\\n' \"$l\"; "                                          \
+              "case \"$l\" in *'" IN_USE "'*) echo bind=EADDRINUSE;; *) echo bind=none;; esac",                    \
               NULL},                                                                                             \
      .expect_lines = {"state=" state_, "bind=" bind_}, .observe = {"said"}}
 /* The same bind, where it must fail: waits for nginx's own word on its
@@ -116,14 +119,12 @@ enum { KERNEL_DEFAULT = 1024, POLICY = 80 };
 #define USER_BIND_80_REFUSED(lbl, why, errno_)                                                                   \
     {.kind = STEP_RUN, .label = (lbl),                                                                           \
      .argv = {"sh", "-c",                                                                                        \
-              "for i in $(seq 240); do l=$(journalctl -b --no-pager -o cat "                                    \
-              "_SYSTEMD_USER_UNIT=portcheck-web.service | grep -m1 ':80 failed'); [ -n \"$l\" ] && break; "      \
+              "for i in $(seq 240); do l=$(" USER_WEB_80_SAID "); [ -n \"$l\" ] && break; "                     \
               "sleep 0.5; done; printf 'said=%s\\n' \"$l\"; echo \"state-at-refusal=$(" USER_WEB                   \
               "is-active portcheck-web.service)\"; "                                                            \
               "case \"$l\" in *'" why "'*) echo bind=" errno_ ";; *) echo bind=none;; esac",                      \
               NULL},                                                                                             \
      .expect_lines = {"bind=" errno_}, .observe = {"said", "state-at-refusal"}}
-#define IN_USE "(98: Address already in use)"
 #define HOLD_UNITS "/etc/systemd/system/portcheck-hold"
 
 /* The NIC of a fast boot, by hand: udev is masked there, so nothing loads
@@ -479,7 +480,7 @@ const struct scenario scenarios[] = {
                    .argv = {"sh", "-c",
                             "systemctl start nginx.service; echo \"exit=$?\"; l=$(journalctl -b --no-pager -o cat "
                             "-u nginx.service | grep -m1 'Address already in use'); printf 'said=%s\\n' \"$l\"; "
-                            "case \"$l\" in *'(98: Address already in use)'*) echo bind=EADDRINUSE;; "
+                            "case \"$l\" in *'" IN_USE "'*) echo bind=EADDRINUSE;; "
                             "*) echo bind=none;; esac",
                             NULL},
                    .expect_lines = {"bind=EADDRINUSE"}, .observe = {"said", "exit"}},
