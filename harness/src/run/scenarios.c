@@ -97,6 +97,9 @@ enum { KERNEL_DEFAULT = 1024, POLICY = 80 };
 /* portuser's nginx (a lingering user service on 80 and 443) and what its
  * bind of 80 got this boot, from its own words in the journal. Waits for
  * the state wanted: nginx stays active for a while retrying a failed bind. */
+/* The guests' poll: COND (shell) checked every 0.5 s, 240 times (2 min); the
+ * step then reports what it saw, so a timeout shows as a wrong value. */
+#define WAIT_UNTIL(cond) "for i in $(seq 240); do " cond " && break; sleep 0.5; done; "
 #define USER_WEB "runuser -u portuser -- env XDG_RUNTIME_DIR=/run/user/1000 systemctl --user "
 /* nginx's first word on a refused bind of 80 this boot, empty if none. */
 #define USER_WEB_80_SAID                                                                                         \
@@ -105,8 +108,8 @@ enum { KERNEL_DEFAULT = 1024, POLICY = 80 };
 #define USER_BIND_80(lbl, state_, bind_)                                                                         \
     {.kind = STEP_RUN, .label = (lbl),                                                                           \
      .argv = {"sh", "-c",                                                                                        \
-              "for i in $(seq 240); do s=$(" USER_WEB "is-active portcheck-web.service); "                       \
-              "[ \"$s\" = " state_ " ] && break; sleep 0.5; done; echo \"state=$s\"; "                             \
+              WAIT_UNTIL("s=$(" USER_WEB "is-active portcheck-web.service); [ \"$s\" = " state_ " ]")              \
+              "echo \"state=$s\"; "                                                                               \
               "l=$(" USER_WEB_80_SAID "); printf 'said=%s\\n' \"$l\"; "                                          \
               "case \"$l\" in *'" IN_USE "'*) echo bind=EADDRINUSE;; *) echo bind=none;; esac",                    \
               NULL},                                                                                             \
@@ -119,8 +122,8 @@ enum { KERNEL_DEFAULT = 1024, POLICY = 80 };
 #define USER_BIND_80_REFUSED(lbl, why, errno_)                                                                   \
     {.kind = STEP_RUN, .label = (lbl),                                                                           \
      .argv = {"sh", "-c",                                                                                        \
-              "for i in $(seq 240); do l=$(" USER_WEB_80_SAID "); [ -n \"$l\" ] && break; "                     \
-              "sleep 0.5; done; printf 'said=%s\\n' \"$l\"; echo \"state-at-refusal=$(" USER_WEB                   \
+              WAIT_UNTIL("l=$(" USER_WEB_80_SAID "); [ -n \"$l\" ]")                                              \
+              "printf 'said=%s\\n' \"$l\"; echo \"state-at-refusal=$(" USER_WEB                   \
               "is-active portcheck-web.service)\"; "                                                            \
               "case \"$l\" in *'" why "'*) echo bind=" errno_ ";; *) echo bind=none;; esac",                      \
               NULL},                                                                                             \
@@ -131,8 +134,7 @@ enum { KERNEL_DEFAULT = 1024, POLICY = 80 };
  * "Failed to connect to system scope bus" on trixie, sid and bullseye), and
  * loginctl needs both. The boot-time claims come from the reboots after. */
 #define ENABLE_LINGER                                                                                            \
-    SH("enable-linger", "for i in $(seq 240); do systemctl is-active -q systemd-logind.service && break; "       \
-                        "sleep 0.5; done; loginctl enable-linger portuser")
+    SH("enable-linger", WAIT_UNTIL("systemctl is-active -q systemd-logind.service") "loginctl enable-linger portuser")
 
 /* The NIC of a fast boot, by hand: udev is masked there, so nothing loads
  * virtio_net, and networkd waits for links udev has seen. qemu's user-mode
