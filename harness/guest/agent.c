@@ -6,6 +6,7 @@
 #include "binds.h"
 #include "facts.h"
 #include "fdio.h"
+#include "hash_seed.h"
 #include "log.h"
 #include "exposure.h"
 #include "power.h"
@@ -287,6 +288,7 @@ int main(int argc, char **argv)
     int last_failure = CHANNEL_EOF;
 
     ensure_std_fds();
+    hash_seed_init();
     parse_options(argc, argv, &o);
     /* A host that goes away must show up as EPIPE, not kill the agent. */
     if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {

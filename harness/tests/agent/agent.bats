@@ -14,7 +14,7 @@ ZERO_CAPS=0000000000000000
 setup_file() {
     [ "$(id -u)" = 0 ] || skip "needs root: unshare --net and the agent's privilege drop"
     ROOT=$(cd "$BATS_TEST_DIRNAME/../../.." && pwd)
-    "$ROOT/tools/ensure-packages" jq libjansson-dev >&2
+    "$ROOT/tools/ensure-packages" jq libjansson-dev strace >&2
     export STATIC="$BATS_FILE_TMPDIR/portcheck-agent"
     export ASAN="$BATS_FILE_TMPDIR/portcheck-agent-asan"
     # The release build, exactly as documented (cwd: the repository root).
@@ -229,6 +229,30 @@ drive() {
 @test "static: --exposure lists root's listener and what nobody may bind" { exposure_probe "$STATIC"; }
 @test "asan: --reuseport 80 at 80" { reuseport_probe "$ASAN" 80 80 EADDRINUSE ok; }
 @test "asan: --exposure" { exposure_probe "$ASAN"; }
+
+# Every read the agent makes of the kernel's random pool, traced: one line
+# per /dev/urandom or /dev/random open and per getrandom() without
+# GRND_INSECURE or GRND_NONBLOCK. Either waits for the pool in a guest with
+# no entropy device (jansson's own seed cost 1.1-1.3 s a boot under TCG).
+pool_waits() {
+    strace -f -qq -e trace=openat,getrandom -o "$BATS_TEST_TMPDIR/trace" "$@" > /dev/null 2>&1 || true
+    grep -E '"/dev/u?random"|getrandom\([^)]*, [0-9]+, 0\)' "$BATS_TEST_TMPDIR/trace" || true
+}
+
+@test "static: the agent never waits for the random pool (jansson's seed is set first)" {
+    run pool_waits unshare --net -- "$STATIC" --facts
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
+    # It does ask: the seed comes from getrandom(GRND_INSECURE).
+    grep -q 'GRND_INSECURE' "$BATS_TEST_TMPDIR/trace"
+}
+
+@test "the pool check can fail: it sees a /dev/urandom read and a blocking getrandom()" {
+    run pool_waits head -c 1 /dev/urandom
+    [[ "$output" == *'"/dev/urandom"'* ]]
+    run pool_waits python3 -c 'import os; os.getrandom(1)'
+    [[ "$output" == *'getrandom('*', 1, 0)'* ]]
+}
 
 @test "the host's own sysctl was not touched" {
     [ "$(cat "$SYSCTL")" = "$HOST_SYSCTL_BEFORE" ]
