@@ -33,7 +33,8 @@ void hash_seed_init(void)
         struct timespec ts = {0};
         if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
             ts.tv_nsec = 1;
-        seed = (size_t)ts.tv_nsec ^ ((size_t)ts.tv_sec << 20) ^ ((size_t)getpid() << 40);
+        uint64_t mix = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40);
+        seed = (size_t)(mix ^ (mix >> 32));
     }
     /* 0 would mean "seed it yourself" to jansson. */
     json_object_seed(seed ? seed : 1);
