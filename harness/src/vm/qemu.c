@@ -90,7 +90,7 @@ static void build_argv(const struct vm_spec *s, struct argv_builder *a)
     }
     /* An entropy source, as hosts (RDRAND) and cloud VMs (virtio-rng) have
      * and qemu's default CPU lacks: without one, the first read of the
-     * kernel's pool in each boot (dpkg, nginx, podman) runs the
+     * kernel's pool in each boot (nginx, podman, the NFS server) runs the
      * jitter-entropy loop, about 1.1 s under TCG. */
     arg(a, "-device");
     arg(a, "virtio-rng-pci");

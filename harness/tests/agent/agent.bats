@@ -234,9 +234,12 @@ drive() {
 # per /dev/urandom or /dev/random open and per getrandom() without
 # GRND_INSECURE or GRND_NONBLOCK. Either waits for the pool in a guest with
 # no entropy device (jansson's own seed cost 1.1-1.3 s a boot under TCG).
+# The status is the traced command's (strace passes it on).
 pool_waits() {
-    strace -f -qq -e trace=openat,getrandom -o "$BATS_TEST_TMPDIR/trace" "$@" > /dev/null 2>&1 || true
+    local rc=0
+    strace -f -qq -e trace=openat,getrandom -o "$BATS_TEST_TMPDIR/trace" "$@" > /dev/null 2>&1 || rc=$?
     grep -E '"/dev/u?random"|getrandom\([^)]*, [0-9]+, 0\)' "$BATS_TEST_TMPDIR/trace" || true
+    return "$rc"
 }
 
 @test "static: the agent never waits for the random pool (jansson's seed is set first)" {
